@@ -1,0 +1,100 @@
+"""Rocket.Chat's defaults that the sandbox reproduces: settings, role grants, the server version.
+
+Role grants follow the server's `upsertPermissions` table for the permissions a bot meets
+(rocketchat-analytics.md §2.5, rocketchat-realtime-rest.md §2.9). Admins can change the mapping,
+so a data file may override any entry under `settings["Sandbox_Permissions"]`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+SERVER_VERSION = "7.12.2"
+
+DEFAULT_PERMISSIONS: dict[str, list[str]] = {
+    "view-livechat-manager": ["livechat-manager", "livechat-monitor", "admin"],
+    "view-livechat-rooms": ["livechat-manager", "livechat-monitor", "admin"],
+    "view-l-room": ["livechat-agent", "livechat-manager", "livechat-monitor", "admin"],
+    "view-livechat-departments": ["livechat-manager", "livechat-monitor", "admin"],
+    "manage-livechat-managers": ["livechat-manager", "admin"],
+    "manage-livechat-agents": ["livechat-manager", "livechat-monitor", "admin"],
+    "api-bypass-rate-limit": ["admin", "bot", "app"],
+    "send-many-messages": ["admin", "bot", "app"],
+    "view-full-other-user-info": ["admin"],
+    "view-c-room": ["admin", "user", "bot", "app", "anonymous"],
+    "view-d-room": ["admin", "user", "bot", "app", "guest"],
+    "view-p-room": ["admin", "user", "anonymous", "guest"],
+    "preview-c-room": ["admin", "user", "anonymous"],
+    "create-d": ["admin", "user", "bot", "app"],
+    "create-personal-access-tokens": ["admin", "user"],
+    "edit-message": ["admin", "owner", "moderator"],
+    "delete-message": ["admin", "owner", "moderator"],
+    "view-other-user-channels": ["admin"],
+}
+
+DEFAULT_SETTINGS: dict[str, Any] = {
+    "Language": "en",
+    "Default_Timezone_For_Reporting": "server",
+    "Default_Custom_Timezone": "UTC",
+    "API_Enable_Rate_Limiter": True,
+    "API_Enable_Rate_Limiter_Limit_Calls_Default": 10,
+    "API_Enable_Rate_Limiter_Limit_Time_Default": 60000,
+    "DDP_Rate_Limit_Connection_By_Method_Enabled": True,
+    "DDP_Rate_Limit_Connection_By_Method_Requests_Allowed": 10,
+    "DDP_Rate_Limit_Connection_By_Method_Interval_Time": 10000,
+    "DDP_Rate_Limit_User_By_Method_Enabled": True,
+    "DDP_Rate_Limit_User_By_Method_Requests_Allowed": 20,
+    "DDP_Rate_Limit_User_By_Method_Interval_Time": 10000,
+    "Message_MaxAllowedSize": 5000,
+    "Message_AllowEditing": True,
+    "Message_AllowDeleting": True,
+    "Threads_enabled": True,
+    "Accounts_LoginExpiration": 90,
+    "FileUpload_MaxFileSize": 104857600,
+    # Sandbox-only knobs (no such settings exist in Rocket.Chat):
+    "Sandbox_Version": SERVER_VERSION,
+    # The zone of the simulated server process; Rocket.Chat in Docker runs in UTC.
+    "Sandbox_Server_Timezone": "UTC",
+    # "real": /api/v1/livechat/analytics/dashboards/charts-data; "doubled": the documented
+    # /api/v1/livechat/livechat/analytics/dashboards/charts-data (rocketchat-analytics.md §5.1).
+    "Sandbox_Charts_Data_Route": "real",
+    # Meteor's ddp-server heartbeat defaults.
+    "Sandbox_Heartbeat_Interval_ms": 15000,
+    "Sandbox_Heartbeat_Timeout_ms": 15000,
+    # The `mem` cache in front of overview and agent-overview (60 s in Rocket.Chat).
+    "Sandbox_Analytics_Cache_ms": 60000,
+}
+
+# Settings whose type the loader checks (everything else in `settings` is stored as given).
+SETTING_TYPES: dict[str, type | tuple[type, ...]] = {
+    "Language": str,
+    "Default_Timezone_For_Reporting": str,
+    "Default_Custom_Timezone": str,
+    "API_Enable_Rate_Limiter": bool,
+    "API_Enable_Rate_Limiter_Limit_Calls_Default": int,
+    "API_Enable_Rate_Limiter_Limit_Time_Default": int,
+    "DDP_Rate_Limit_Connection_By_Method_Enabled": bool,
+    "DDP_Rate_Limit_Connection_By_Method_Requests_Allowed": int,
+    "DDP_Rate_Limit_Connection_By_Method_Interval_Time": int,
+    "DDP_Rate_Limit_User_By_Method_Enabled": bool,
+    "DDP_Rate_Limit_User_By_Method_Requests_Allowed": int,
+    "DDP_Rate_Limit_User_By_Method_Interval_Time": int,
+    "Message_MaxAllowedSize": int,
+    "Message_AllowEditing": bool,
+    "Message_AllowDeleting": bool,
+    "Threads_enabled": bool,
+    "Accounts_LoginExpiration": int,
+    "FileUpload_MaxFileSize": int,
+    "Sandbox_Version": str,
+    "Sandbox_Server_Timezone": str,
+    "Sandbox_Charts_Data_Route": str,
+    "Sandbox_Heartbeat_Interval_ms": int,
+    "Sandbox_Heartbeat_Timeout_ms": int,
+    "Sandbox_Analytics_Cache_ms": int,
+    "Sandbox_Permissions": dict,
+}
+
+SETTING_CHOICES: dict[str, tuple[str, ...]] = {
+    "Default_Timezone_For_Reporting": ("server", "custom", "user"),
+    "Sandbox_Charts_Data_Route": ("real", "doubled"),
+}
