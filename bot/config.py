@@ -1,0 +1,258 @@
+"""Settings from a TOML file plus environment overrides, checked once at start-up.
+
+Every problem raises ConfigError naming the key and showing a valid example, so a bad deployment
+fails before it connects. Secrets live in `Secret`, whose repr never shows the value, so a Settings
+object can be logged or shown in a traceback safely.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from .errors import ConfigError
+
+DEFAULT_PATH = Path("config.toml")
+
+
+class Secret:
+    """A credential that prints as `***`; call `reveal()` where the value must go on the wire."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('***')"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+
+@dataclass(frozen=True)
+class Settings:
+    url: str
+    user_id: str | None = None
+    auth_token: Secret | None = None
+    username: str | None = None
+    password: Secret | None = None
+    timeout: float = 15.0
+    prefix: str = "!"
+    respond_to_bots: bool = False
+    catch_up_max_age: float = 600.0
+    concurrency: int = 8
+    timezone: str = "UTC"
+    allowed_users: frozenset[str] = field(default_factory=frozenset)
+    allowed_roles: frozenset[str] = field(default_factory=frozenset)
+    rooms: frozenset[str] = field(default_factory=frozenset)
+    permission: str = "view-livechat-manager"
+    role_cache_seconds: float = 60.0
+    ping_interval: float = 20.0
+    silence_timeout: float = 35.0
+    log_level: str = "INFO"
+
+    @property
+    def uses_token(self) -> bool:
+        return self.user_id is not None and self.auth_token is not None
+
+
+# (section, key) -> (Settings field, kind, example). One table drives parsing, checking and messages.
+_KEYS: dict[tuple[str, str], tuple[str, str, str]] = {
+    ("rocketchat", "url"): ("url", "url", 'url = "https://chat.example.com"'),
+    ("rocketchat", "user_id"): ("user_id", "str", 'user_id = "aBcD1234eFgH5678"'),
+    ("rocketchat", "auth_token"): ("auth_token", "secret", 'auth_token = "..."  (better: RC_AUTH_TOKEN)'),
+    ("rocketchat", "username"): ("username", "str", 'username = "analytics-bot"'),
+    ("rocketchat", "password"): ("password", "secret", 'password = "..."  (better: RC_PASSWORD)'),
+    ("rocketchat", "timeout"): ("timeout", "seconds", "timeout = 15"),
+    ("bot", "prefix"): ("prefix", "prefix", 'prefix = "!"'),
+    ("bot", "respond_to_bots"): ("respond_to_bots", "bool", "respond_to_bots = false"),
+    ("bot", "catch_up_max_age"): ("catch_up_max_age", "seconds", "catch_up_max_age = 600"),
+    ("bot", "concurrency"): ("concurrency", "count", "concurrency = 8"),
+    ("bot", "timezone"): ("timezone", "zone", 'timezone = "Europe/Berlin"'),
+    ("bot", "log_level"): ("log_level", "level", 'log_level = "INFO"'),
+    ("access", "allowed_users"): ("allowed_users", "names", 'allowed_users = ["maria.manager"]'),
+    ("access", "allowed_roles"): ("allowed_roles", "names", 'allowed_roles = ["livechat-monitor"]'),
+    ("access", "rooms"): ("rooms", "names", 'rooms = ["omnichannel-managers"]'),
+    ("access", "permission"): ("permission", "str", 'permission = "view-livechat-manager"'),
+    ("access", "role_cache_seconds"): ("role_cache_seconds", "seconds", "role_cache_seconds = 60"),
+    ("realtime", "ping_interval"): ("ping_interval", "seconds", "ping_interval = 20"),
+    ("realtime", "silence_timeout"): ("silence_timeout", "seconds", "silence_timeout = 35"),
+}
+_ENV = {
+    "RC_URL": ("rocketchat", "url"),
+    "RC_USER_ID": ("rocketchat", "user_id"),
+    "RC_AUTH_TOKEN": ("rocketchat", "auth_token"),
+    "RC_USERNAME": ("rocketchat", "username"),
+    "RC_PASSWORD": ("rocketchat", "password"),
+}
+_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
+def load_settings(path: str | Path | None = None, env: Mapping[str, str] | None = None) -> Settings:
+    """Read `path` (default `config.toml` if it exists), apply RC_* environment overrides, check it all."""
+    env = os.environ if env is None else env
+    raw: dict[str, Any] = {}
+    if path is not None or DEFAULT_PATH.exists():
+        raw = _read_toml(Path(path) if path is not None else DEFAULT_PATH)
+    values: dict[str, Any] = {}
+    for section, table in raw.items():
+        if not isinstance(table, dict):
+            raise ConfigError(f"[{section}] must be a table of keys, e.g.\n[{section}]\n...; got {section} = {table!r}")
+        for key, value in table.items():
+            spec = _KEYS.get((section, key))
+            if spec is None:
+                raise ConfigError(_unknown_key(section, key))
+            values[spec[0]] = _convert(section, key, value)
+    for name, (section, key) in _ENV.items():
+        if env.get(name):
+            values[_KEYS[(section, key)][0]] = _convert(section, key, env[name], source=name)
+    return _check(values)
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"config file {str(path)!r} does not exist; copy config.example.toml to start") from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file {str(path)!r}: {exc.strerror or exc}") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config file {str(path)!r} is not valid TOML: {exc}") from None
+
+
+def _unknown_key(section: str, key: str) -> str:
+    known = [k for (s, k) in _KEYS if s == section]
+    if not known:
+        sections = sorted({s for s, _ in _KEYS})
+        return f"unknown section [{section}]; the sections are {', '.join(f'[{s}]' for s in sections)}"
+    close = difflib.get_close_matches(key, known, n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    return f"unknown key {key!r} in [{section}]{hint}; known keys: {', '.join(known)}"
+
+
+def _convert(section: str, key: str, value: Any, *, source: str | None = None) -> Any:
+    _, kind, example = _KEYS[(section, key)]
+    where = source or f"[{section}] {key}"
+
+    def bad(expected: str) -> ConfigError:
+        shown = "***" if kind == "secret" else repr(value)
+        return ConfigError(f"{where} must be {expected}, for example: {example}; got {shown}")
+
+    from_env = source is not None
+    if kind in ("str", "secret"):
+        if not isinstance(value, str) or not value.strip():
+            raise bad("a non-empty string")
+        return Secret(value.strip()) if kind == "secret" else value.strip()
+    if kind == "url":
+        if not isinstance(value, str):
+            raise bad("a URL string")
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise bad("an http(s) URL of the workspace")
+        if parts.username or parts.password:
+            raise ConfigError(
+                f"{where} must not contain a user name or password; put credentials in RC_USER_ID + "
+                f"RC_AUTH_TOKEN instead, for example: {example}"
+            )
+        if parts.path.rstrip("/").endswith("/api/v1") or parts.path.rstrip("/").endswith("/api"):
+            raise bad("the workspace's base URL without /api")
+        return value.strip().rstrip("/")
+    if kind == "seconds":
+        number = _number(value, from_env)
+        if number is None or number <= 0:
+            raise bad("a positive number of seconds")
+        return float(number)
+    if kind == "count":
+        number = _number(value, from_env)
+        if not isinstance(number, int) or number < 1:
+            raise bad("a whole number of at least 1")
+        return number
+    if kind == "bool":
+        if not isinstance(value, bool):
+            raise bad("true or false")
+        return value
+    if kind == "prefix":
+        if not isinstance(value, str) or not value or any(c.isspace() for c in value) or len(value) > 3:
+            raise bad("one to three non-space characters")
+        return value
+    if kind == "zone":
+        try:
+            ZoneInfo(str(value))
+        except (ZoneInfoNotFoundError, ValueError):
+            raise bad("an IANA time zone name") from None
+        return str(value)
+    if kind == "level":
+        if not isinstance(value, str) or value.upper() not in _LEVELS:
+            raise bad(f"one of {', '.join(_LEVELS)}")
+        return value.upper()
+    if kind == "names":
+        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+            raise bad("a list of names")
+        return frozenset(v.strip().lstrip("@#") for v in value)
+    raise AssertionError(kind)
+
+
+def _number(value: Any, from_env: bool) -> int | float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return value
+    if from_env and isinstance(value, str):
+        try:
+            return int(value)
+        except ValueError:
+            try:
+                return float(value)
+            except ValueError:
+                return None
+    return None
+
+
+def _check(values: dict[str, Any]) -> Settings:
+    if "url" not in values:
+        raise ConfigError(
+            'the workspace URL is missing: set RC_URL or, in config.toml,\n[rocketchat]\nurl = "https://chat.example.com"'
+        )
+    has_token = "user_id" in values or "auth_token" in values
+    has_password = "username" in values or "password" in values
+    if has_token and not ("user_id" in values and "auth_token" in values):
+        missing = "RC_AUTH_TOKEN (auth_token)" if "user_id" in values else "RC_USER_ID (user_id)"
+        raise ConfigError(f"a Personal Access Token needs both the user id and the token; {missing} is missing")
+    if not has_token:
+        if not has_password:
+            raise ConfigError(
+                "no credentials: set RC_USER_ID + RC_AUTH_TOKEN (a Personal Access Token, preferred) "
+                "or RC_USERNAME + RC_PASSWORD"
+            )
+        if not ("username" in values and "password" in values):
+            missing = "RC_PASSWORD (password)" if "username" in values else "RC_USERNAME (username)"
+            raise ConfigError(f"a password login needs both the username and the password; {missing} is missing")
+    if has_token and has_password:
+        # A PAT wins: it never expires and is not subject to 2FA.
+        values.pop("username", None)
+        values.pop("password", None)
+    settings = Settings(**values)
+    if settings.silence_timeout <= settings.ping_interval:
+        raise ConfigError(
+            f"[realtime] silence_timeout ({settings.silence_timeout:g}) must be longer than ping_interval "
+            f"({settings.ping_interval:g}), for example ping_interval = 20 and silence_timeout = 35"
+        )
+    return settings

@@ -1,0 +1,476 @@
+"""The bot's REST client: one shared `httpx.AsyncClient`, every failure mapped into `bot.errors` at the boundary.
+
+REST does everything but receiving: DDP methods are deprecated, a DDP send swallows its errors, and only the
+REST limiter exempts the bot role (rocketchat-realtime-rest.md §0.1, §0.4, §0.6). No httpx exception, status
+code or token leaves this module (style-by-example.md §1, §7.11).
+
+- Auth (realtime-rest §2.2): a Personal Access Token goes into `X-User-Id`/`X-Auth-Token` as it is (no
+  expiry, no 2FA). A password logs in ONCE and the token is reused: every login creates another token. A bot
+  cannot answer `totp-required`, so it becomes TwoFactorRequired with the advice to use a PAT (§3.7).
+- Sends (§2.4, §3.8.3): `chat.sendMessage` with the caller's deterministic `_id` (ids.py); retries reuse it,
+  so an attempt that did get through makes the server drop the retry instead of posting twice.
+- Analytics (rocketchat-analytics.md §2, §4): days go out as `YYYY-MM-DD`, never times; a 200
+  `{"success": true}` without data (unknown name, unreadable dates) is BadRequest(error_type="no-data"), not
+  zeros; charts-data is tried at the code's path, then the documented doubled one (§5.1), and remembered.
+- 429 (§2.9): `retry_after` is the body's "You must wait N seconds" (relative to the server's clock, so skew
+  cannot distort it), else `x-ratelimit-reset` (epoch ms) minus the injected clock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from ..config import Secret, Settings
+from ..errors import (
+    AuthFailed,
+    BadRequest,
+    ConfigError,
+    ConnectionLost,
+    Forbidden,
+    InvalidResponse,
+    NotFound,
+    RateLimited,
+    RequestTimeout,
+    ServerError,
+    TransportError,
+    TwoFactorRequired,
+)
+
+__all__ = ["CHARTS_ROUTES", "NO_DATA", "Identity", "RestClient"]
+
+_LOGGER = logging.getLogger(__name__)
+
+Sleep = Callable[[float], Awaitable[None]]
+Clock = Callable[[], datetime]
+Json = dict[str, Any]
+
+# The path in the server code first, then the documented doubled one (rocketchat-analytics.md §2.3, §5.1).
+CHARTS_ROUTES = ("livechat/analytics/dashboards/charts-data", "livechat/livechat/analytics/dashboards/charts-data")
+NO_DATA = "no-data"  # BadRequest.error_type when analytics answer 200 {"success": true} with nothing
+PAGE_SIZE = 100  # API_Upper_Count_Limit's default
+SEND_BACKOFF = (0.5, 1.0, 2.0)  # pauses before the 2nd, 3rd and 4th attempt of a send
+DEFAULT_RETRY_AFTER = 60.0  # the limiter's default window, for a 429 that names no wait
+_WAIT = re.compile(r"wait (\d+(?:\.\d+)?) seconds")
+_PERMISSION_HINTS = (
+    ("livechat/department", "`view-livechat-departments` or `view-l-room`"),
+    ("livechat/", "`view-livechat-manager` (by default livechat-manager, livechat-monitor or admin)"),
+)
+_NOT_JSON = object()
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who the bot is logged in as."""
+
+    user_id: str
+    username: str
+    roles: frozenset[str]
+
+
+class RestClient:
+    """Rocket.Chat's `/api/v1` for the bot. Failures are `bot.errors.TransportError` subclasses (ConfigError
+    only when the settings hold no credentials at all).
+
+    `http` is shared and injectable; when it is omitted the client creates one and `aclose()` closes it.
+    `sleep` and `clock` are injected so tests can control retries and rate-limit arithmetic.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        http: httpx.AsyncClient | None = None,
+        sleep: Sleep = asyncio.sleep,
+        clock: Clock = _utc_now,
+    ) -> None:
+        self._settings = settings
+        self._base = settings.url.rstrip("/")
+        self._owns_http = http is None
+        self._http = http if http is not None else httpx.AsyncClient(timeout=settings.timeout)
+        self._sleep = sleep
+        self._clock = clock
+        self._user_id = settings.user_id if settings.uses_token else None
+        self._token = settings.auth_token if settings.uses_token else None
+        self._login_lock = asyncio.Lock()
+        self._charts_route: str | None = None
+
+    async def __aenter__(self) -> RestClient:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        if self._owns_http:
+            await self._http.aclose()
+
+    @property
+    def user_id(self) -> str | None:
+        return self._user_id
+
+    @property
+    def auth_token(self) -> Secret | None:
+        """The token for the realtime `login {resume}`: the PAT, or the one token of the password login."""
+        return self._token
+
+    @property
+    def charts_route(self) -> str | None:
+        """The charts-data route (under /api/v1) that answered last, or None before the first answer."""
+        return self._charts_route
+
+    # --- identity and permissions ----------------------------------------------------------------
+
+    async def login(self) -> Identity:
+        """Check the PAT with `me`, or log in with the password unless the token held is still accepted."""
+        async with self._login_lock:
+            if self._token is not None:
+                try:
+                    return _identity(await self.me(), "GET me")
+                except AuthFailed:
+                    if self._settings.uses_token:
+                        raise
+                    self._user_id = self._token = None  # the password session was revoked or expired
+            return await self._password_login()
+
+    async def _password_login(self) -> Identity:
+        username, password = self._settings.username, self._settings.password
+        if username is None or password is None:
+            raise ConfigError("no credentials: set RC_USER_ID + RC_AUTH_TOKEN, or RC_USERNAME + RC_PASSWORD")
+        body = await self._object("POST", "login", json={"user": username, "password": password.reveal()}, auth=False)
+        data = _obj(body, "data", "POST login")
+        user_id, token = data.get("userId"), data.get("authToken")
+        if not isinstance(user_id, str) or not isinstance(token, str) or not token:
+            raise InvalidResponse("POST /api/v1/login answered without data.userId and data.authToken")
+        self._user_id, self._token = user_id, Secret(token)
+        identity = _identity(_obj(data, "me", "POST login"), "POST login")
+        _LOGGER.info("logged in to %s as %s with a password; the session token is reused", self._base, username)
+        return identity
+
+    async def server_info(self) -> Json:
+        """`GET /api/info` (no auth): `{"version": ...}`."""
+        return await self._object("GET", "/api/info", auth=False)
+
+    async def me(self) -> Json:
+        body = await self._object("GET", "me")
+        _identity(body, "GET me")
+        return body
+
+    async def user_roles(self, username: str) -> frozenset[str] | None:
+        """The user's roles, or None when the server hides them (the bot lacks `view-full-other-user-info`)."""
+        body = await self._object("GET", "users.info", params={"username": username})
+        roles = _obj(body, "user", "users.info").get("roles")
+        return None if roles is None else frozenset(_strings(roles, "users.info"))
+
+    async def permission_roles(self) -> dict[str, frozenset[str]]:
+        """permission -> the roles holding it (`permissions.listAll`), to check `view-livechat-manager`."""
+        items = _objs(await self._object("GET", "permissions.listAll"), "update", "permissions.listAll")
+        if not all(isinstance(item.get("_id"), str) for item in items):
+            raise InvalidResponse("GET permissions.listAll answered a permission without an _id")
+        return {item["_id"]: frozenset(_strings(item.get("roles", []), "permissions.listAll")) for item in items}
+
+    # --- rooms and messages ----------------------------------------------------------------------
+
+    async def subscriptions(self) -> list[Json]:
+        return _objs(await self._object("GET", "subscriptions.get"), "update", "subscriptions.get")
+
+    async def room_info(self, rid: str) -> Json:
+        return _obj(await self._object("GET", "rooms.info", params={"roomId": rid}), "room", "rooms.info")
+
+    async def send_message(
+        self,
+        rid: str,
+        text: str,
+        *,
+        msg_id: str,
+        tmid: str | None = None,
+        attachments: list[Json] | None = None,
+    ) -> Json | None:
+        """Post with the caller's `_id`. Transient failures are retried with the same `_id`.
+
+        Returns the stored message, or None when a message with this `_id` already exists (an earlier
+        attempt got through): the server silently ignores the duplicate.
+        """
+        message: Json = {"_id": msg_id, "rid": rid, "msg": text}
+        if tmid:
+            message["tmid"] = tmid
+        if attachments is not None:
+            message["attachments"] = attachments
+        for attempt in range(len(SEND_BACKOFF) + 1):
+            try:
+                body = await self._object("POST", "chat.sendMessage", json={"message": message})
+            except (ConnectionLost, RequestTimeout, ServerError, RateLimited) as exc:
+                if attempt == len(SEND_BACKOFF):
+                    raise
+                delay = exc.retry_after if isinstance(exc, RateLimited) else SEND_BACKOFF[attempt]
+                _LOGGER.warning(
+                    "send %s to %s failed (%s); retrying in %.1f s with the same id", msg_id, rid, exc, delay
+                )
+                await self._sleep(delay)
+                continue
+            if "message" not in body:
+                _LOGGER.info("message %s already exists in %s; the server ignored the repeat", msg_id, rid)
+                return None
+            return _obj(body, "message", "chat.sendMessage")
+        raise AssertionError("unreachable")
+
+    async def sync_messages(self, rid: str, since: datetime) -> tuple[list[Json], list[Json]]:
+        """(updated, deleted) since `since` (`chat.syncMessages`): inserts and edits, newest first."""
+        if since.tzinfo is None:
+            raise ValueError("since must be timezone-aware")
+        stamp = since.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        body = await self._object("GET", "chat.syncMessages", params={"roomId": rid, "lastUpdate": stamp})
+        result = _obj(body, "result", "chat.syncMessages")
+        return _objs(result, "updated", "chat.syncMessages"), _objs(result, "deleted", "chat.syncMessages")
+
+    async def upload_file(
+        self,
+        rid: str,
+        filename: str,
+        data: bytes,
+        mime: str,
+        *,
+        msg: str = "",
+        description: str = "",
+        tmid: str | None = None,
+    ) -> Json:
+        """`rooms.media/{rid}` (multipart field `file`), then `rooms.mediaConfirm`, which posts the message."""
+        room = quote(rid, safe="")
+        body = await self._object("POST", f"rooms.media/{room}", files={"file": (filename, data, mime)})
+        file_id = _obj(body, "file", "rooms.media").get("_id")
+        if not isinstance(file_id, str) or not file_id:
+            raise InvalidResponse("POST rooms.media answered without file._id")
+        confirm: Json = {"msg": msg, "description": description}
+        if tmid:
+            confirm["tmid"] = tmid
+        body = await self._object("POST", f"rooms.mediaConfirm/{room}/{quote(file_id, safe='')}", json=confirm)
+        return _obj(body, "message", "rooms.mediaConfirm")
+
+    # --- Omnichannel -----------------------------------------------------------------------------
+
+    async def livechat_managers(self) -> list[Json]:
+        return await self._all_pages("livechat/users/manager", "users")
+
+    async def departments(self) -> list[Json]:
+        return await self._all_pages("livechat/department", "departments")
+
+    async def overview(self, name: str, start: date, end: date, department_id: str | None = None) -> list[Json]:
+        """`[{title, value}]` for `Conversations` or `Productivity` over the days start..end."""
+        route = "livechat/analytics/overview"
+        body = await self._request("GET", route, params=_range("name", name, "from", start, "to", end, department_id))
+        if not isinstance(body, list):
+            raise _no_data(route, f"name={name!r}", start, end, body)
+        rows = _objs({"rows": body}, "rows", route)
+        if not all(isinstance(row.get("title"), str) and "value" in row for row in rows):
+            raise InvalidResponse(f"GET {route} answered rows without title and value")
+        return rows
+
+    async def agent_overview(self, name: str, start: date, end: date, department_id: str | None = None) -> Json:
+        """`{"head": [{name}], "data": [{name, value}]}` per agent for one of the seven chart names."""
+        route = "livechat/analytics/agent-overview"
+        body = await self._object("GET", route, params=_range("name", name, "from", start, "to", end, department_id))
+        if "head" not in body and "data" not in body:
+            raise _no_data(route, f"name={name!r}", start, end, body)
+        head, data = _objs(body, "head", route), _objs(body, "data", route)
+        if not all(isinstance(row.get("name"), str) and "value" in row for row in data):
+            raise InvalidResponse(f"GET {route} answered data rows without name and value")
+        return {"head": head, "data": data}
+
+    async def charts_data(self, chart_name: str, start: date, end: date, department_id: str | None = None) -> Json:
+        """`{"chartLabel", "dataLabels", "dataPoints"}`; tries both known paths and remembers the one that answers."""
+        params = _range("chartName", chart_name, "start", start, "end", end, department_id)
+        for route in sorted(CHARTS_ROUTES, key=lambda r: r != self._charts_route):  # the remembered one first
+            try:
+                body = await self._object("GET", route, params=params)
+            except NotFound:
+                continue
+            except BadRequest as exc:
+                if exc.error == "No data available":
+                    raise _no_data(route, f"chartName={chart_name!r}", start, end, None) from None
+                raise
+            if self._charts_route != route:
+                _LOGGER.info("charts-data answers at /api/v1/%s", route)
+                self._charts_route = route
+            if "dataPoints" not in body and body.get("success") is True:
+                raise _no_data(route, f"chartName={chart_name!r}", start, end, body)
+            return _chart(body, route)
+        raise NotFound(
+            f"this server has no charts-data endpoint, neither /api/v1/{CHARTS_ROUTES[0]} nor the documented "
+            f"/api/v1/{CHARTS_ROUTES[1]} (it was added in Rocket.Chat 7.11)"
+        )
+
+    async def _all_pages(self, route: str, key: str) -> list[Json]:
+        items: list[Json] = []
+        while True:
+            body = await self._object("GET", route, params={"count": PAGE_SIZE, "offset": len(items)})
+            page = _objs(body, key, route)
+            items.extend(page)
+            total = body.get("total")
+            done = len(items) >= total if isinstance(total, int) else len(page) < PAGE_SIZE
+            if not page or done:
+                return items
+
+    # --- the boundary ----------------------------------------------------------------------------
+
+    async def _auth_headers(self) -> dict[str, str]:
+        if self._token is None:
+            async with self._login_lock:  # concurrent first calls share one login
+                if self._token is None:
+                    await self._password_login()
+        assert self._user_id is not None and self._token is not None
+        return {"X-User-Id": self._user_id, "X-Auth-Token": self._token.reveal()}
+
+    async def _object(self, method: str, route: str, **options: Any) -> Json:
+        body = await self._request(method, route, **options)
+        if not isinstance(body, dict):
+            raise InvalidResponse(f"{method} {route} answered {type(body).__name__}, not a JSON object")
+        return body
+
+    async def _request(self, method: str, route: str, *, auth: bool = True, **options: Any) -> Any:
+        """One call; `options` (params, json, files) go to httpx. Returns the decoded JSON of a success."""
+        path = route if route.startswith("/") else f"/api/v1/{route}"
+        endpoint = f"{method} {path}"
+        headers = await self._auth_headers() if auth else {}
+        timeout = self._settings.timeout
+        try:
+            response = await self._http.request(method, self._base + path, headers=headers, timeout=timeout, **options)
+        except httpx.TimeoutException as exc:
+            raise RequestTimeout(f"{endpoint}: no answer from {self._base} within {timeout:g} s") from exc
+        except httpx.TransportError as exc:
+            raise ConnectionLost(f"{endpoint}: cannot reach {self._base} ({type(exc).__name__}: {exc})") from exc
+        except httpx.HTTPError as exc:
+            raise InvalidResponse(f"{endpoint}: the answer could not be read ({type(exc).__name__})") from exc
+        _LOGGER.debug("%s -> HTTP %d", endpoint, response.status_code)
+        try:
+            body = response.json()
+        except ValueError:
+            body = _NOT_JSON
+        if response.is_success and not (isinstance(body, dict) and body.get("success") is False):
+            if body is _NOT_JSON:
+                kind = response.headers.get("content-type", "no content type")
+                raise InvalidResponse(f"{endpoint} answered {kind}, not JSON: is {self._base} a Rocket.Chat workspace?")
+            return body
+        raise self._error(endpoint, route, response, body)
+
+    def _error(self, endpoint: str, route: str, response: httpx.Response, body: Any) -> TransportError:
+        status = response.status_code
+        error = body.get("error") if isinstance(body, dict) else None
+        error_type = body.get("errorType") if isinstance(body, dict) else None
+        said = f": {str(error)[:200]}" if error else ""
+        if 300 <= status < 400:
+            where = response.headers.get("location", "elsewhere")
+            return InvalidResponse(f"{endpoint} was redirected (HTTP {status}) to {where}; check the url setting")
+        if status == 401 and route == "login":
+            if error == "totp-required":
+                return TwoFactorRequired(
+                    f"the password login of {self._settings.username!r} needs a two-factor code, which a bot cannot "
+                    "type: create a Personal Access Token with 'Ignore Two Factor Authentication' for this user "
+                    "and set RC_USER_ID + RC_AUTH_TOKEN instead of the password"
+                )
+            return AuthFailed(
+                f"Rocket.Chat refused the password login of {self._settings.username!r} (HTTP 401{said}): check "
+                "RC_USERNAME and RC_PASSWORD, or use a Personal Access Token"
+            )
+        if status == 401:
+            return AuthFailed(
+                f"the server no longer accepts the bot's credentials ({endpoint}: HTTP 401{said}): the token was "
+                "revoked or has expired, or does not belong to the user id; create a new Personal Access Token "
+                "(RC_USER_ID + RC_AUTH_TOKEN)"
+            )
+        if status == 403:
+            hint = next((h for prefix, h in _PERMISSION_HINTS if route.startswith(prefix)), None)
+            needs = f"; the service account needs a role holding {hint}" if hint else ""
+            return Forbidden(f"{endpoint} is forbidden for the bot's account (HTTP 403{said}){needs}")
+        if status == 404:
+            return NotFound(f"{endpoint} does not exist on this server (HTTP 404{said})")
+        if status == 429:
+            wait = self._retry_after(error, response)
+            return RateLimited(f"{endpoint} is rate limited (HTTP 429); retry in {wait:g} s", wait)
+        if status >= 500:
+            return ServerError(f"{endpoint} failed on the server (HTTP {status}{said})")
+        return BadRequest(
+            f"{endpoint} was refused (HTTP {status}{said})",
+            error=error if isinstance(error, str | int) else None,
+            error_type=error_type if isinstance(error_type, str) else None,
+        )
+
+    def _retry_after(self, error: Any, response: httpx.Response) -> float:
+        found = _WAIT.search(error) if isinstance(error, str) else None
+        if found:
+            return float(found.group(1))
+        try:
+            return max(0.0, float(response.headers["x-ratelimit-reset"]) / 1000 - self._clock().timestamp())
+        except (KeyError, ValueError):
+            return DEFAULT_RETRY_AFTER
+
+
+def _range(
+    name_key: str, name: str, from_key: str, start: date, to_key: str, end: date, department_id: str | None
+) -> dict[str, str | int]:
+    """Analytics query: days as YYYY-MM-DD only (a time breaks the date-fns port), no extra keys."""
+    params: dict[str, str | int] = {name_key: name, from_key: _day(start), to_key: _day(end)}
+    if department_id:
+        params["departmentId"] = department_id
+    return params
+
+
+def _day(value: date) -> str:
+    return f"{value.year:04d}-{value.month:02d}-{value.day:02d}"
+
+
+def _no_data(route: str, what: str, start: date, end: date, body: Any) -> TransportError:
+    if body is None or (isinstance(body, dict) and body.get("success") is True):
+        return BadRequest(
+            f"Rocket.Chat returned no data for {what} from {_day(start)} to {_day(end)}: the name is not one it "
+            "knows, or it could not read the dates",
+            error_type=NO_DATA,
+        )
+    return InvalidResponse(f"GET /api/v1/{route} answered {type(body).__name__}, not the documented shape")
+
+
+def _chart(body: Json, route: str) -> Json:
+    label, labels, points = body.get("chartLabel"), _strings(body.get("dataLabels"), route), body.get("dataPoints")
+    if not isinstance(points, list) or not all(isinstance(p, int | float) and not isinstance(p, bool) for p in points):
+        raise InvalidResponse(f"GET /api/v1/{route} answered dataPoints that are not a list of numbers")
+    if not isinstance(label, str) or len(points) != len(labels):
+        raise InvalidResponse(f"GET /api/v1/{route} answered a chart without a label and one number per label")
+    return {"chartLabel": label, "dataLabels": labels, "dataPoints": points}
+
+
+def _identity(me: Json, endpoint: str) -> Identity:
+    user_id, username = me.get("_id"), me.get("username")
+    if not isinstance(user_id, str) or not isinstance(username, str):
+        raise InvalidResponse(f"{endpoint} answered a user without _id and username")
+    return Identity(user_id, username, frozenset(_strings(me.get("roles", []), endpoint)))
+
+
+def _obj(body: Json, key: str, endpoint: str) -> Json:
+    value = body.get(key)
+    if not isinstance(value, dict):
+        raise InvalidResponse(f"{endpoint} answered without an object {key!r}")
+    return value
+
+
+def _objs(body: Json, key: str, endpoint: str) -> list[Json]:
+    value = body.get(key)
+    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+        raise InvalidResponse(f"{endpoint} answered without a list of objects {key!r}")
+    return value
+
+
+def _strings(value: Any, endpoint: str) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise InvalidResponse(f"{endpoint} answered a list that should hold only strings")
+    return value

@@ -1,0 +1,216 @@
+"""load_settings: TOML files in tmp_path plus env dicts. Every problem is one ConfigError naming the key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.config import Secret, Settings, load_settings
+from bot.errors import ConfigError
+
+TOKEN = "pat-value-that-must-never-show-0123456789"
+SECRET_PASSWORD = "password-that-must-never-show"
+HEAD = '[rocketchat]\nurl = "https://chat.example.com"\n'
+PAT_FILE = HEAD + f'user_id = "aBcD1234"\nauth_token = "{TOKEN}"\n'
+
+
+@pytest.fixture(autouse=True)
+def no_default_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run in an empty directory, so a config.toml of the developer's is never picked up."""
+    monkeypatch.chdir(tmp_path)
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "config.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def error(tmp_path: Path, text: str | None, env: dict[str, str] | None = None) -> str:
+    path = write(tmp_path, text) if text is not None else None
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path, env or {})
+    message = str(caught.value)
+    assert TOKEN not in message and SECRET_PASSWORD not in message
+    return message
+
+
+def test_pat_from_the_file(tmp_path: Path) -> None:
+    settings = load_settings(write(tmp_path, PAT_FILE), {})
+    assert settings.url == "https://chat.example.com"
+    assert settings.uses_token
+    assert (settings.user_id, settings.auth_token) == ("aBcD1234", Secret(TOKEN))
+    assert settings.password is None
+
+
+def test_password_pair_from_the_environment(tmp_path: Path) -> None:
+    env = {"RC_URL": "https://chat.example.com/", "RC_USERNAME": "analytics-bot", "RC_PASSWORD": SECRET_PASSWORD}
+    settings = load_settings(None, env)
+    assert settings.url == "https://chat.example.com"  # the trailing slash is dropped
+    assert not settings.uses_token
+    assert (settings.username, settings.password) == ("analytics-bot", Secret(SECRET_PASSWORD))
+
+
+def test_a_pat_is_preferred_over_a_password(tmp_path: Path) -> None:
+    env = {"RC_USERNAME": "analytics-bot", "RC_PASSWORD": SECRET_PASSWORD}
+    settings = load_settings(write(tmp_path, PAT_FILE), env)
+    assert settings.uses_token
+    assert settings.username is None and settings.password is None
+
+
+def test_the_environment_overrides_the_file(tmp_path: Path) -> None:
+    env = {"RC_URL": "https://other.example.com", "RC_AUTH_TOKEN": "from-the-env"}
+    settings = load_settings(write(tmp_path, PAT_FILE), env)
+    assert settings.url == "https://other.example.com"
+    assert settings.auth_token == Secret("from-the-env")
+    assert settings.user_id == "aBcD1234"  # not overridden: kept from the file
+
+
+def test_config_toml_in_the_working_directory_is_the_default(tmp_path: Path) -> None:
+    write(tmp_path, PAT_FILE)
+    assert load_settings(None, {}).user_id == "aBcD1234"
+
+
+def test_every_section_and_its_values(tmp_path: Path) -> None:
+    text = PAT_FILE + (
+        "timeout = 5\n"
+        '[bot]\nprefix = "?"\nrespond_to_bots = true\ncatch_up_max_age = 60\nconcurrency = 2\n'
+        'timezone = "Europe/Berlin"\nlog_level = "debug"\n'
+        '[access]\nallowed_users = ["@maria", " olivia "]\nallowed_roles = ["livechat-monitor"]\n'
+        'rooms = ["#omnichannel-managers"]\nrole_cache_seconds = 30\n'
+        "[realtime]\nping_interval = 10\nsilence_timeout = 25\n"
+    )
+    settings = load_settings(write(tmp_path, text), {})
+    assert settings.timeout == 5.0
+    assert (settings.prefix, settings.respond_to_bots, settings.concurrency) == ("?", True, 2)
+    assert (settings.timezone, settings.log_level) == ("Europe/Berlin", "DEBUG")
+    assert settings.allowed_users == {"maria", "olivia"}
+    assert settings.rooms == {"omnichannel-managers"}
+    assert (settings.ping_interval, settings.silence_timeout) == (10.0, 25.0)
+
+
+def test_secrets_never_show_in_repr(tmp_path: Path) -> None:
+    settings = load_settings(write(tmp_path, PAT_FILE), {"RC_USERNAME": "bot", "RC_PASSWORD": SECRET_PASSWORD})
+    direct = Settings(url="https://x.example.com", username="bot", password=Secret(SECRET_PASSWORD))
+    for shown in (repr(settings), str(settings), repr(direct), repr(direct.password), str(direct.password)):
+        assert TOKEN not in shown and SECRET_PASSWORD not in shown
+    assert "***" in repr(settings)
+
+
+def test_unknown_key_suggests_the_right_one(tmp_path: Path) -> None:
+    message = error(tmp_path, HEAD + f'user_id = "u"\nauth_tokn = "{TOKEN}"\n')
+    assert "unknown key 'auth_tokn' in [rocketchat]" in message
+    assert "did you mean 'auth_token'?" in message
+
+
+def test_unknown_section_lists_the_sections(tmp_path: Path) -> None:
+    message = error(tmp_path, PAT_FILE + "[realtim]\nping_interval = 20\n")
+    assert "unknown section [realtim]" in message
+    assert "[realtime]" in message
+
+
+def test_a_section_that_is_not_a_table(tmp_path: Path) -> None:
+    assert "[rocketchat] must be a table" in error(tmp_path, "rocketchat = 5\n")
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("chat.example.com", "http(s) URL"),
+        ("ftp://chat.example.com", "http(s) URL"),
+        ("https://chat.example.com/api/v1", "without /api"),
+        ("https://chat.example.com/api/v1/", "without /api"),
+        ("https://chat.example.com/api", "without /api"),
+    ],
+)
+def test_bad_urls(tmp_path: Path, url: str, expected: str) -> None:
+    message = error(tmp_path, f'[rocketchat]\nurl = "{url}"\n', {"RC_USER_ID": "u", "RC_AUTH_TOKEN": TOKEN})
+    assert "[rocketchat] url" in message
+    assert expected in message
+    assert 'url = "https://chat.example.com"' in message  # the example
+
+
+def test_a_bad_url_from_the_environment_names_the_variable(tmp_path: Path) -> None:
+    message = error(tmp_path, None, {"RC_URL": "chat.example.com", "RC_USER_ID": "u", "RC_AUTH_TOKEN": TOKEN})
+    assert message.startswith("RC_URL must be")
+
+
+def test_missing_url(tmp_path: Path) -> None:
+    message = error(tmp_path, None, {"RC_USER_ID": "u", "RC_AUTH_TOKEN": TOKEN})
+    assert "RC_URL" in message and 'url = "https://chat.example.com"' in message
+
+
+@pytest.mark.parametrize(
+    ("lines", "missing"),
+    [
+        ('user_id = "u"\n', "RC_AUTH_TOKEN (auth_token) is missing"),
+        (f'auth_token = "{TOKEN}"\n', "RC_USER_ID (user_id) is missing"),
+        ('username = "analytics-bot"\n', "RC_PASSWORD (password) is missing"),
+        (f'password = "{SECRET_PASSWORD}"\n', "RC_USERNAME (username) is missing"),
+    ],
+)
+def test_half_a_credential_pair(tmp_path: Path, lines: str, missing: str) -> None:
+    assert missing in error(tmp_path, HEAD + lines)
+
+
+def test_no_credentials_at_all(tmp_path: Path) -> None:
+    message = error(tmp_path, HEAD)
+    assert "RC_USER_ID + RC_AUTH_TOKEN" in message and "RC_USERNAME + RC_PASSWORD" in message
+
+
+def test_a_malformed_secret_is_not_echoed(tmp_path: Path) -> None:
+    message = error(tmp_path, HEAD + 'user_id = "u"\nauth_token = 1234567890\n')
+    assert "[rocketchat] auth_token must be a non-empty string" in message
+    assert "1234567890" not in message and "got ***" in message
+
+
+def test_bad_toml_names_the_line_without_echoing_it(tmp_path: Path) -> None:
+    message = error(tmp_path, HEAD + f'user_id = "u"\nauth_token = {TOKEN}\n')  # unquoted
+    assert "is not valid TOML" in message
+    assert "line 4" in message
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="does not exist") as caught:
+        load_settings(tmp_path / "nope.toml", {})
+    message = str(caught.value)
+    assert "nope.toml" in message and "config.example.toml" in message
+
+
+def test_bad_zone(tmp_path: Path) -> None:
+    message = error(tmp_path, PAT_FILE + '[bot]\ntimezone = "Mars/Olympus_Mons"\n')
+    assert "[bot] timezone must be an IANA time zone name" in message
+    assert 'timezone = "Europe/Berlin"' in message
+
+
+@pytest.mark.parametrize(("ping", "silence"), [(30, 30), (30, 20)])
+def test_silence_timeout_must_exceed_ping_interval(tmp_path: Path, ping: int, silence: int) -> None:
+    message = error(tmp_path, PAT_FILE + f"[realtime]\nping_interval = {ping}\nsilence_timeout = {silence}\n")
+    assert "silence_timeout" in message and "ping_interval" in message
+    assert "for example ping_interval = 20 and silence_timeout = 35" in message
+
+
+@pytest.mark.parametrize(
+    ("section", "line", "expected"),
+    [
+        ("rocketchat", "timeout = 0", "[rocketchat] timeout must be a positive number of seconds"),
+        ("rocketchat", 'timeout = "fast"', "[rocketchat] timeout must be a positive number of seconds"),
+        ("bot", "concurrency = 1.5", "[bot] concurrency must be a whole number of at least 1"),
+        ("bot", "concurrency = true", "[bot] concurrency must be a whole number of at least 1"),
+        ("bot", 'respond_to_bots = "yes"', "[bot] respond_to_bots must be true or false"),
+        ("bot", 'prefix = "! "', "[bot] prefix must be one to three non-space characters"),
+        ("bot", 'log_level = "LOUD"', "[bot] log_level must be one of DEBUG, INFO, WARNING, ERROR"),
+        ("access", 'allowed_users = "maria"', "[access] allowed_users must be a list of names"),
+        ("access", 'permission = ""', "[access] permission must be a non-empty string"),
+    ],
+)
+def test_malformed_values_name_the_key_with_an_example(tmp_path: Path, section: str, line: str, expected: str) -> None:
+    key = line.split(" = ")[0]
+    if section == "rocketchat":
+        text = PAT_FILE.replace("[rocketchat]\n", f"[rocketchat]\n{line}\n")
+    else:
+        text = PAT_FILE + f"[{section}]\n{line}\n"
+    message = error(tmp_path, text)
+    assert message.startswith(expected)
+    assert f"for example: {key} = " in message
