@@ -16,8 +16,7 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 
-from bot.sandbox import Sandbox, load_document
-from bot.sandbox import demo
+from bot.sandbox import Sandbox, demo, load_document
 
 
 def percentile(samples: list[float], pct: float) -> float:
