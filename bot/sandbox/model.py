@@ -93,4 +93,14 @@ class UserActivity:
     activities: tuple[str, ...]
 
 
-Event = MessageChanged | MessageDeleted | SubscriptionChanged | RoomChanged | EphemeralMessage | UserActivity
+@dataclass(frozen=True)
+class TokenRevoked:
+    """A login token or PAT was removed: the DDP sessions logged in with it are closed."""
+
+    token: str
+    user_id: str
+
+
+Event = (
+    MessageChanged | MessageDeleted | SubscriptionChanged | RoomChanged | EphemeralMessage | UserActivity | TokenRevoked
+)

@@ -26,6 +26,7 @@ from .model import (
     RoomChanged,
     SubscriptionChanged,
     Token,
+    TokenRevoked,
     UserActivity,
     system_clock,
 )
@@ -42,6 +43,7 @@ __all__ = [
     "Store",
     "SubscriptionChanged",
     "Token",
+    "TokenRevoked",
     "UserActivity",
     "system_clock",
 ]
@@ -154,7 +156,12 @@ class Store:
         return self.users[found.user_id], found
 
     def revoke_token(self, token: str) -> bool:
-        return self.tokens.pop(token, None) is not None
+        """Remove a login token or PAT; listeners hear of it (DDP closes the sessions that used it)."""
+        found = self.tokens.pop(token, None)
+        if found is None:
+            return False
+        self.emit(TokenRevoked(token, found.user_id))
+        return True
 
     # --- rooms, subscriptions, access -------------------------------------------------------
 

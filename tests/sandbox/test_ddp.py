@@ -360,6 +360,62 @@ async def test_relogin_reruns_subscriptions_and_logout_destroys_the_login_token(
         )
 
 
+async def assert_closed_normally(ddp: Ddp) -> None:
+    with pytest.raises(ConnectionClosedOK) as closed:
+        await ddp.recv()
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 1000
+
+
+async def test_revoking_a_login_token_closes_the_sessions_logged_in_with_it() -> None:
+    logged_out = error(403, "You've been logged out by the server. Please log in again.")
+    async with sandbox() as (sb, http):
+        revoked = (await rest_login(http, "jane"))["X-Auth-Token"]
+        kept = (await rest_login(http, "jane"))["X-Auth-Token"]
+        async with ddp_client(sb) as first, ddp_client(sb) as second, ddp_client(sb) as other:
+            assert (await first.login("1", resume=revoked))["id"] == "u-agent"
+            assert (await second.login("1", resume=revoked))["id"] == "u-agent"
+            assert (await other.login("1", resume=kept))["id"] == "u-agent"
+            for ddp in (first, other):
+                assert await ddp.sub("mine", "stream-notify-user", "u-agent/message", False) == {
+                    "msg": "ready",
+                    "subs": ["mine"],
+                }
+            assert sb.realtime.session_count() == 3 and sb.realtime.subscription_count("u-agent") == 2
+
+            assert sb.revoke_token(revoked)
+            assert sb.realtime.session_count() == 1 and sb.realtime.subscription_count("u-agent") == 1
+            await assert_closed_normally(first)
+            await assert_closed_normally(second)
+            await other.barrier()  # another token of the same user: the session stays open
+        async with ddp_client(sb) as ddp:
+            assert await ddp.call("1", "login", {"resume": revoked}) == done("1", err=logged_out)
+            assert (await ddp.login("2", resume=kept))["id"] == "u-agent"
+
+
+async def test_the_revoke_control_and_a_logout_elsewhere_close_the_sessions_of_the_token() -> None:
+    logged_out = error(403, "You've been logged out by the server. Please log in again.")
+    async with sandbox() as (sb, http), ddp_client(sb) as ddp, ddp_client(sb) as bot:
+        token = (await ddp.login("1", user={"username": "jane"}, password=PASSWORD))["token"]
+        assert (await bot.login("1", resume=BOT_PAT))["id"] == "u-bot"
+        response = await http.post("/_sandbox/revoke", json={"token": token})
+        assert response.status_code == 200 and response.json()["revoked"] == 1
+        await assert_closed_normally(ddp)
+        await bot.barrier()
+        assert sb.realtime.session_count() == 1
+
+        shared = (await rest_login(http, "jane"))["X-Auth-Token"]
+        async with ddp_client(sb) as leaving, ddp_client(sb) as staying:
+            assert (await leaving.login("1", resume=shared))["id"] == "u-agent"
+            assert (await staying.login("1", resume=shared))["id"] == "u-agent"
+            assert await leaving.call("2", "logout") == [
+                {"msg": "removed", "collection": "users", "id": "u-agent"},
+                *done("2"),
+            ]
+            await assert_closed_normally(staying)  # Meteor closes the other sessions of a destroyed token
+            assert await leaving.call("3", "login", {"resume": shared}) == done("3", err=logged_out)
+            assert await leaving.call("4", "login", {"resume": token}) == done("4", err=logged_out)
+
+
 # --- __my_messages__ and per-room messages (§1.7) --------------------------------------------------------
 
 
