@@ -214,3 +214,19 @@ def test_malformed_values_name_the_key_with_an_example(tmp_path: Path, section: 
     message = error(tmp_path, text)
     assert message.startswith(expected)
     assert f"for example: {key} = " in message
+
+
+def test_the_example_config_documents_every_key_and_loads() -> None:
+    """config.example.toml is what operators copy: it must load and mention every key the bot reads."""
+    import tomllib
+    from pathlib import Path
+
+    from bot import config
+
+    example = Path(__file__).parents[2] / "config.example.toml"
+    text = example.read_text(encoding="utf-8")
+    for section, key in config._KEYS:
+        assert f"[{section}]" in text
+        assert f"{key} =" in text, f"config.example.toml does not document [{section}] {key}"
+    settings = config.load_settings(example, env={"RC_USER_ID": "u1", "RC_AUTH_TOKEN": "t" * 20})
+    assert settings.url == tomllib.loads(text)["rocketchat"]["url"]

@@ -1,0 +1,101 @@
+"""Who may see analytics: decided by the asker's own Rocket.Chat roles, never the service account's.
+
+The service account can read every figure; the question is whether the person asking could read
+them in Rocket.Chat themselves. The default rule is the analytics endpoints' own permission,
+`view-livechat-manager`, resolved through the live role mapping (`permissions.listAll`; admins can
+change it). The asker's roles come from `users.info`, which shows other users' roles only to holders
+of `view-full-other-user-info`; without it, the bot falls back to the livechat manager list, which
+`view-livechat-manager` may read (rocketchat-analytics.md §2.5). Config can add users and roles.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Generic, Protocol, TypeVar
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+class RoleSource(Protocol):
+    async def permission_roles(self) -> dict[str, frozenset[str]]: ...
+
+    async def user_roles(self, username: str) -> frozenset[str] | None: ...
+
+    async def livechat_managers(self) -> list[dict[str, object]]: ...
+
+
+@dataclass
+class _Cached(Generic[T]):
+    value: T
+    expires: datetime
+
+
+class Access:
+    """Answers `may_view(username)` with short-lived caches, so a busy room costs few REST calls."""
+
+    def __init__(
+        self,
+        source: RoleSource,
+        *,
+        permission: str = "view-livechat-manager",
+        allowed_users: frozenset[str] = frozenset(),
+        allowed_roles: frozenset[str] = frozenset(),
+        ttl: float = 60.0,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.source = source
+        self.permission = permission
+        self.allowed_users = allowed_users
+        self.allowed_roles = allowed_roles
+        self.ttl = timedelta(seconds=ttl)
+        self.clock = clock
+        self._mapping: _Cached[frozenset[str]] | None = None
+        self._managers: _Cached[frozenset[str]] | None = None
+        self._roles: dict[str, _Cached[frozenset[str] | None]] = {}
+
+    async def _cached(self, slot: _Cached[T] | None, load: Callable[[], Awaitable[T]]) -> _Cached[T]:
+        now = self.clock()
+        if slot is not None and slot.expires > now:
+            return slot
+        return _Cached(await load(), now + self.ttl)
+
+    async def granting_roles(self) -> frozenset[str]:
+        """Roles that hold the permission now, plus the configured extra roles."""
+
+        async def load() -> frozenset[str]:
+            mapping = await self.source.permission_roles()
+            return mapping.get(self.permission, frozenset())
+
+        self._mapping = await self._cached(self._mapping, load)
+        return self._mapping.value | self.allowed_roles
+
+    async def _asker_roles(self, username: str) -> frozenset[str] | None:
+        async def load() -> frozenset[str] | None:
+            return await self.source.user_roles(username)
+
+        self._roles[username] = await self._cached(self._roles.get(username), load)
+        if len(self._roles) > 5000:
+            self._roles.pop(next(iter(self._roles)))
+        return self._roles[username].value
+
+    async def _manager_names(self) -> frozenset[str]:
+        async def load() -> frozenset[str]:
+            managers = await self.source.livechat_managers()
+            return frozenset(str(m.get("username")) for m in managers if m.get("username"))
+
+        self._managers = await self._cached(self._managers, load)
+        return self._managers.value
+
+    async def may_view(self, username: str) -> bool:
+        if username in self.allowed_users:
+            return True
+        roles = await self._asker_roles(username)
+        if roles is not None:
+            return bool(roles & await self.granting_roles())
+        # Roles hidden from the service account: livechat managers hold the permission by default.
+        return username in await self._manager_names()

@@ -1,0 +1,234 @@
+"""Wiring: settings → REST and realtime clients → pipeline → access → dispatcher → replies.
+
+`BotApp.run()` logs in over REST, learns its rooms, then keeps one realtime session alive. After
+every (re)connect it catches up each room over REST (`chat.syncMessages` since the last message it
+saw), through the same pipeline, so a command posted while the link was down is answered once and a
+command older than the catch-up age is skipped and logged (rocketchat-realtime-rest.md §1.14, §3.8).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+
+from .access import Access
+from .commands.help import register_help
+from .commands.router import Router
+from .config import Settings
+from .dispatch import Dispatcher
+from .errors import AuthFailed, InvalidResponse, TransportError
+from .pipeline import Command, Drop, Pipeline
+from .rocketchat.ids import reply_id
+from .rocketchat.models import IncomingMessage
+from .rocketchat.realtime import RealtimeClient, websocket_url
+from .rocketchat.rest import Identity, RestClient
+
+log = logging.getLogger(__name__)
+Clock = Callable[[], datetime]
+
+
+@dataclass
+class Room:
+    rid: str
+    kind: str  # c, p, d, l
+    name: str | None
+    watermark: datetime  # newest _updatedAt seen in this room
+
+
+def build_router(settings: Settings) -> Router:
+    router = Router(prefix=settings.prefix)
+    register_help(router)
+    return router
+
+
+class BotApp:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        http: httpx.AsyncClient | None = None,
+        clock: Clock = lambda: datetime.now(UTC),
+        backoff: Callable[[], Iterator[float]] | None = None,
+        router: Router | None = None,
+        services: Any = None,
+    ) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.rest = RestClient(settings, http=http, clock=clock)
+        self.router = router or build_router(settings)
+        self.access = Access(
+            self.rest,
+            permission=settings.permission,
+            allowed_users=settings.allowed_users,
+            allowed_roles=settings.allowed_roles,
+            ttl=settings.role_cache_seconds,
+            clock=clock,
+        )
+        self.dispatcher = Dispatcher(
+            self.router, self.access, self.rest, services=services, concurrency=settings.concurrency, clock=clock
+        )
+        self.rooms: dict[str, Room] = {}
+        self.identity: Identity | None = None
+        self.pipeline: Pipeline | None = None
+        self.started_at = clock()
+        self._backoff = backoff
+        self.realtime: RealtimeClient | None = None
+        self._catching_up: asyncio.Lock = asyncio.Lock()
+        self._stopping = False
+        self.sessions = 0  # realtime sessions established and caught up
+        self._session_change = asyncio.Condition()
+
+    # --- life cycle ---------------------------------------------------------------------------
+
+    async def run(self) -> None:
+        """Run until `stop()`; AuthFailed (bad or revoked credentials) propagates: it is fatal."""
+        try:
+            self.identity = await self.rest.login()
+            self.pipeline = Pipeline(
+                bot_user_id=self.identity.user_id,
+                bot_username=self.identity.username,
+                prefix=self.settings.prefix,
+                respond_to_bots=self.settings.respond_to_bots,
+                max_age=timedelta(seconds=self.settings.catch_up_max_age),
+                allowed_rooms=self.settings.rooms,
+            )
+            log.info("logged in as %s (%s)", self.identity.username, self.identity.user_id)
+            options: dict[str, Any] = {}
+            if self._backoff is not None:
+                options["backoff"] = self._backoff
+            self.realtime = RealtimeClient(
+                websocket_url(self.settings.url),
+                credentials=self._credentials,
+                on_message=self.on_message,
+                on_ready=self.on_ready,
+                on_notify=self.on_notify,
+                ping_interval=self.settings.ping_interval,
+                silence_timeout=self.settings.silence_timeout,
+                **options,
+            )
+            if not self._stopping:
+                await self.realtime.run()
+        finally:
+            await self.dispatcher.drain(grace=10)
+            await self.rest.aclose()
+
+    def stop(self) -> None:
+        """Stop listening; in-flight replies finish (bounded) before `run()` returns."""
+        self._stopping = True
+        if self.realtime is not None:
+            self.realtime.stop()
+
+    async def _credentials(self) -> tuple[str, str]:
+        token = self.rest.auth_token
+        if self.rest.user_id is None or token is None:
+            raise AuthFailed("not logged in over REST")
+        return self.rest.user_id, token.reveal()
+
+    # --- rooms ---------------------------------------------------------------------------------
+
+    async def refresh_rooms(self) -> None:
+        """The bot's rooms from `subscriptions.get`, the authoritative list of what it is in."""
+        subscriptions = await self.rest.subscriptions()
+        seen: set[str] = set()
+        for sub in subscriptions:
+            self._add_room(sub)
+            seen.add(str(sub.get("rid")))
+        for rid in list(self.rooms):
+            if rid not in seen:
+                del self.rooms[rid]
+
+    def _add_room(self, sub: dict[str, Any]) -> None:
+        rid, kind = sub.get("rid"), sub.get("t")
+        if not isinstance(rid, str) or not isinstance(kind, str):
+            return
+        if rid not in self.rooms:
+            # Read back twice the catch-up age on first sight of a room: commands within the age are
+            # answered, older ones in that window are logged as skipped, so an operator sees what a
+            # downtime cost.
+            since = self.started_at - timedelta(seconds=2 * self.settings.catch_up_max_age)
+            self.rooms[rid] = Room(rid, kind, sub.get("name"), since)
+
+    # --- incoming ------------------------------------------------------------------------------
+
+    def on_message(self, message: IncomingMessage) -> None:
+        room = self.rooms.get(message.rid)
+        kind = message.room_type or (room.kind if room else None)
+        member = message.room_participant if message.room_participant is not None else room is not None
+        self._consider(message, kind=kind, member=bool(member), room_name=room.name if room else None)
+
+    def _consider(self, message: IncomingMessage, *, kind: str | None, member: bool, room_name: str | None) -> None:
+        assert self.pipeline is not None
+        room = self.rooms.get(message.rid)
+        if room is not None and message.updated_at > room.watermark:
+            room.watermark = message.updated_at
+        outcome = self.pipeline.classify(message, now=self.clock(), room_type=kind, member=member, room_name=room_name)
+        if isinstance(outcome, Command):
+            self.pipeline.mark_handled(message.id)
+            log.info("command from %s in %s: %r", message.sender_username, message.rid, outcome.text[:100])
+            self.dispatcher.submit(outcome)
+        elif outcome is Drop.TOO_OLD and self.pipeline.command_text(message.text, direct=kind == "d") is not None:
+            log.info(
+                "skipped a command from %s in %s: posted %s, older than the catch-up age",
+                message.sender_username,
+                message.rid,
+                message.ts.isoformat(),
+            )
+        elif outcome in (Drop.LIVECHAT, Drop.ROOM_NOT_ALLOWED):
+            log.debug("ignored message %s: %s", message.id, outcome.value)
+
+    def on_notify(self, event: str, args: list[Any]) -> None:
+        if event == "subscriptions-changed" and len(args) >= 2 and isinstance(args[1], dict):
+            action, sub = args[0], args[1]
+            if action == "removed":
+                self.rooms.pop(str(sub.get("rid")), None)
+            else:
+                self._add_room(sub)
+        elif event == "message" and args and isinstance(args[0], dict):
+            log.warning("Rocket.Chat says: %s", str(args[0].get("msg", ""))[:300])
+
+    async def on_ready(self, connection: int) -> None:
+        """After every (re)connect: refresh the room list and catch up each room once."""
+        async with self._catching_up:
+            try:
+                await self.refresh_rooms()
+            except TransportError as exc:
+                log.warning("could not refresh rooms after connecting: %s", exc)
+            for room in list(self.rooms.values()):
+                if room.kind == "l":
+                    continue  # never act in livechat rooms, so never read them either
+                try:
+                    await self._catch_up(room)
+                except TransportError as exc:
+                    log.warning("catch-up of room %s failed: %s", room.rid, exc)
+            log.info("connected (session %d), %d rooms", connection, len(self.rooms))
+        async with self._session_change:
+            self.sessions += 1
+            self._session_change.notify_all()
+
+    async def wait_for_session(self, count: int) -> None:
+        """Wait until `count` sessions have been established and caught up (tests, readiness probes)."""
+        async with self._session_change:
+            await self._session_change.wait_for(lambda: self.sessions >= count)
+
+    async def _catch_up(self, room: Room) -> None:
+        updated, _deleted = await self.rest.sync_messages(room.rid, room.watermark)
+        present = {doc.get("_id") for doc in updated}
+        messages: list[IncomingMessage] = []
+        for doc in updated:
+            try:
+                messages.append(IncomingMessage.from_document(doc))
+            except InvalidResponse as exc:
+                log.warning("skipped a malformed message in %s: %s", room.rid, exc)
+        for message in sorted(messages, key=lambda m: m.ts):
+            if reply_id(message.id) in present:
+                # Already answered (by an earlier run of the bot): remember it, do not answer again.
+                assert self.pipeline is not None
+                self.pipeline.mark_handled(message.id)
+                continue
+            self._consider(message, kind=room.kind, member=True, room_name=room.name)

@@ -1,0 +1,144 @@
+"""`analytics-bot check`: what works and what does not, before going live, each with a fix."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from .config import Settings
+from .errors import AuthFailed, Forbidden, NotFound, TransportError, TwoFactorRequired
+from .rocketchat.rest import RestClient
+
+OK, WARNING, FAILED = "ok", "warning", "failed"
+
+
+@dataclass(frozen=True)
+class Line:
+    status: str
+    topic: str
+    text: str
+
+    def render(self) -> str:
+        return f"{self.status:<8} {self.topic}: {self.text}"
+
+
+async def run_checks(
+    settings: Settings, rest: RestClient, *, clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+) -> list[Line]:
+    lines: list[Line] = []
+    try:
+        info = await rest.server_info()
+        lines.append(Line(OK, "server", f"Rocket.Chat {info.get('version', '?')} at {settings.url}"))
+    except TransportError as exc:
+        lines.append(Line(FAILED, "server", f"cannot reach {settings.url}: {exc}. Check RC_URL / [rocketchat] url."))
+        return lines
+    try:
+        identity = await rest.login()
+    except TwoFactorRequired:
+        lines.append(
+            Line(
+                FAILED,
+                "login",
+                "the password login needs a 2FA code. Create a Personal Access Token "
+                "(with 'Ignore Two Factor Authentication') and set RC_USER_ID + RC_AUTH_TOKEN.",
+            )
+        )
+        return lines
+    except AuthFailed as exc:
+        lines.append(Line(FAILED, "login", f"{exc}. Create a new Personal Access Token for the service account."))
+        return lines
+    except TransportError as exc:
+        lines.append(Line(FAILED, "login", f"login failed: {exc}"))
+        return lines
+    how = "Personal Access Token" if settings.uses_token else "password (a Personal Access Token is preferred)"
+    lines.append(
+        Line(OK if settings.uses_token else WARNING, "login", f"logged in as {identity.username} with a {how}")
+    )
+
+    try:
+        mapping = await rest.permission_roles()
+    except TransportError as exc:
+        lines.append(Line(FAILED, "permissions", f"cannot read permissions.listAll: {exc}"))
+        return lines
+    roles = identity.roles
+
+    def holds(permission: str) -> bool:
+        return bool(roles & mapping.get(permission, frozenset()))
+
+    role_list = ", ".join(sorted(roles)) or "none"
+    if holds("view-livechat-manager"):
+        lines.append(Line(OK, "analytics permission", f"roles {role_list} grant view-livechat-manager"))
+    else:
+        lines.append(
+            Line(
+                FAILED,
+                "analytics permission",
+                f"roles {role_list} do not grant view-livechat-manager; "
+                "add the livechat-manager role to the service account",
+            )
+        )
+    if holds("api-bypass-rate-limit"):
+        lines.append(Line(OK, "rate limits", "api-bypass-rate-limit held: REST calls are not rate-limited"))
+    else:
+        lines.append(
+            Line(
+                WARNING,
+                "rate limits",
+                "no api-bypass-rate-limit: REST calls are limited to 10 per minute "
+                "per route; add the bot role to the service account",
+            )
+        )
+
+    today = clock().date()
+    try:
+        await rest.charts_data("Total_conversations", today - timedelta(days=1), today)
+        route = rest.charts_route or "?"
+        lines.append(Line(OK, "chart data", f"the server answers {route}"))
+    except NotFound:
+        lines.append(
+            Line(
+                WARNING,
+                "chart data",
+                "neither charts-data route exists (server older than 7.11?): !chart will not work",
+            )
+        )
+    except Forbidden:
+        lines.append(Line(FAILED, "chart data", "refused (403): the service account needs view-livechat-manager"))
+    except TransportError as exc:
+        lines.append(Line(WARNING, "chart data", f"could not probe charts-data: {exc}"))
+
+    if holds("view-full-other-user-info"):
+        lines.append(Line(OK, "askers' roles", "can read other users' roles (view-full-other-user-info)"))
+    else:
+        extra = f" plus [access] allowed_users ({len(settings.allowed_users)})" if settings.allowed_users else ""
+        caveat = "; [access] allowed_roles cannot be verified" if settings.allowed_roles else ""
+        lines.append(
+            Line(
+                WARNING,
+                "askers' roles",
+                "cannot read other users' roles (no view-full-other-user-info): "
+                f"askers are checked against the livechat manager list{extra}{caveat}",
+            )
+        )
+    try:
+        subscriptions = await rest.subscriptions()
+    except TransportError as exc:
+        lines.append(Line(FAILED, "rooms", f"cannot list the bot's rooms: {exc}"))
+        return lines
+    rooms = [s for s in subscriptions if s.get("t") != "l"]
+    if rooms:
+        names = ", ".join(sorted(f"{'@' if s.get('t') == 'd' else '#'}{s.get('name')}" for s in rooms))
+        lines.append(Line(OK, "rooms", f"member of {len(rooms)}: {names}"))
+    else:
+        lines.append(Line(WARNING, "rooms", "the bot is in no channel yet: invite it, or talk to it in a DM"))
+    if len(rooms) != len(subscriptions):
+        lines.append(
+            Line(
+                OK,
+                "livechat",
+                f"{len(subscriptions) - len(rooms)} livechat room(s) ignored: "
+                "the bot never posts in customers' conversations",
+            )
+        )
+    return lines

@@ -1,0 +1,72 @@
+"""`analytics-bot run` and `analytics-bot check`: configuration, logging, signals, exit codes."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+
+from .app import BotApp
+from .check import FAILED, run_checks
+from .config import Settings, load_settings
+from .errors import AuthFailed, ConfigError, TransportError
+from .rocketchat.rest import RestClient
+
+log = logging.getLogger("bot")
+
+
+def _settings(args: argparse.Namespace) -> Settings | None:
+    try:
+        return load_settings(args.config)
+    except ConfigError as exc:
+        print(f"analytics-bot: configuration problem: {exc}", file=sys.stderr)
+        return None
+
+
+def setup_logging(level: str) -> None:
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # its request lines would repeat every call
+
+
+async def _run(settings: Settings) -> int:
+    app = BotApp(settings)
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, app.stop)
+    try:
+        await app.run()
+    except AuthFailed as exc:
+        print(f"analytics-bot: Rocket.Chat refused the bot's credentials: {exc}", file=sys.stderr)
+        return 1
+    except TransportError as exc:
+        print(f"analytics-bot: cannot start: {exc}", file=sys.stderr)
+        return 1
+    log.info("stopped")
+    return 0
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    if settings is None:
+        return 2
+    setup_logging(settings.log_level)
+    return asyncio.run(_run(settings))
+
+
+async def _check(settings: Settings) -> int:
+    async with RestClient(settings) as rest:
+        lines = await run_checks(settings, rest)
+    for line in lines:
+        print(line.render())
+    return 1 if any(line.status == FAILED for line in lines) else 0
+
+
+def check(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    if settings is None:
+        return 2
+    return asyncio.run(_check(settings))

@@ -1,0 +1,1 @@
+"""Chat commands: the registry (router.py) and the handlers, one module per family."""

@@ -1,0 +1,165 @@
+"""Run each command as its own task, under a concurrency bound, and turn every outcome into a reply.
+
+This is the one place where exceptions become messages: the asker's mistakes (UserInputError) are
+answered with what was wrong and the right usage; Rocket.Chat's refusals and outages get short human
+explanations; anything else is a bug, logged with its traceback and a reference id, and the asker
+gets an apology with that id — never a traceback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from .access import Access
+from .commands.router import Invocation, Reply, Router
+from .errors import (
+    ConnectionLost,
+    Forbidden,
+    RateLimited,
+    RequestTimeout,
+    ServerError,
+    TransportError,
+    UserInputError,
+)
+from .formatting import fit
+from .pipeline import Command
+from .rocketchat.ids import reply_id
+
+log = logging.getLogger(__name__)
+
+REFUSAL = (
+    "Sorry, Omnichannel analytics are only for people who may see them in Rocket.Chat "
+    "(a role with the `view-livechat-manager` permission, such as livechat-manager). "
+    "Ask a workspace admin if you need access."
+)
+
+
+class Sender(Protocol):
+    async def send_message(
+        self,
+        rid: str,
+        text: str,
+        *,
+        msg_id: str,
+        tmid: str | None = None,
+        attachments: list[dict[str, Any]] | None = None,
+    ) -> dict[str, Any] | None: ...
+
+    async def upload_file(
+        self,
+        rid: str,
+        filename: str,
+        data: bytes,
+        mime: str,
+        *,
+        msg: str = "",
+        description: str = "",
+        tmid: str | None = None,
+    ) -> dict[str, Any]: ...
+
+
+def describe_transport_error(exc: TransportError) -> str:
+    """What a chat user should read when Rocket.Chat refused or failed a request made for them."""
+    if isinstance(exc, Forbidden):
+        return (
+            "I'm not allowed to read that: my service account lacks a permission "
+            "(it needs a role holding `view-livechat-manager`, e.g. livechat-manager). Please tell a workspace admin."
+        )
+    if isinstance(exc, RateLimited):
+        return f"Rocket.Chat is rate-limiting me right now; please try again in {max(1, round(exc.retry_after))} s."
+    if isinstance(exc, RequestTimeout):
+        return "Rocket.Chat took too long to answer; please try again, or ask for a shorter range."
+    if isinstance(exc, (ConnectionLost, ServerError)):
+        return "Rocket.Chat isn't answering properly right now; please try again in a minute."
+    return "Rocket.Chat refused that request; please check the command and try again."
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        router: Router,
+        access: Access,
+        sender: Sender,
+        *,
+        services: Any = None,
+        concurrency: int = 8,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.router = router
+        self.access = access
+        self.sender = sender
+        self.services = services
+        self.clock = clock
+        self._slots = asyncio.Semaphore(concurrency)
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def submit(self, command: Command) -> asyncio.Task[None]:
+        task = asyncio.get_running_loop().create_task(self._run(command), name=f"command {command.message.id}")
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    @property
+    def in_flight(self) -> int:
+        return len(self._tasks)
+
+    async def drain(self, grace: float) -> bool:
+        """Let in-flight commands finish within `grace` seconds; cancel what is left. True if all finished."""
+        if not self._tasks:
+            return True
+        _, pending = await asyncio.wait(set(self._tasks), timeout=grace)
+        for task in pending:
+            task.cancel()
+        if pending:
+            await asyncio.gather(*pending, return_exceptions=True)
+            log.warning("shutdown: %d command(s) cancelled after %.0f s", len(pending), grace)
+        return not pending
+
+    async def _run(self, command: Command) -> None:
+        async with self._slots:
+            reply = await self.answer(command)
+            await self._send(command, reply)
+
+    async def answer(self, command: Command) -> Reply:
+        """The reply to one command, whatever happens (used by `run` and by `ask`)."""
+        message = command.message
+        try:
+            spec, args = self.router.resolve(command.text)
+            if spec.needs_access and not await self.access.may_view(message.sender_username):
+                log.info("refused %s for %s in %s", spec.name, message.sender_username, message.rid)
+                return Reply(REFUSAL)
+            invocation = Invocation(spec.name, args, message.sender_username, message.rid, self.clock(), self.services)
+            return await spec.handler(invocation)
+        except UserInputError as exc:
+            return Reply(str(exc))
+        except TransportError as exc:
+            log.warning("command %s failed talking to Rocket.Chat: %s", message.id, exc)
+            return Reply(describe_transport_error(exc))
+        except Exception:
+            ref = secrets.token_hex(3)
+            log.exception("command %s (%r) failed [ref %s]", message.id, command.text[:200], ref)
+            return Reply(f"Sorry, something went wrong on my side (ref {ref}). An admin can find it in the bot's log.")
+
+    async def _send(self, command: Command, reply: Reply) -> None:
+        message = command.message
+        try:
+            await self.sender.send_message(message.rid, fit(reply.text), msg_id=reply_id(message.id), tmid=message.tmid)
+            for index, picture in enumerate(reply.pictures):
+                await self.sender.upload_file(
+                    message.rid,
+                    picture.filename,
+                    picture.data,
+                    picture.mime,
+                    description=picture.description,
+                    tmid=message.tmid,
+                )
+                log.debug("uploaded picture %d for %s", index, message.id)
+        except TransportError as exc:
+            log.error("could not reply to %s in %s: %s", message.id, message.rid, exc)
+        except Exception:
+            log.exception("could not reply to %s in %s", message.id, message.rid)

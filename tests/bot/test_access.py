@@ -1,0 +1,91 @@
+"""Authorization by the asker's own roles, through the sandbox's real REST answers."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.access import Access
+from bot.config import Secret, Settings
+from bot.rocketchat.rest import RestClient
+from bot.sandbox import Sandbox
+from tests.sandbox.workspace import BOT_PAT, small_workspace
+
+pytestmark = pytest.mark.anyio
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime(2026, 11, 18, 9, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+async def client_for(document: dict[str, object]) -> AsyncIterator[tuple[Sandbox, RestClient]]:
+    async with Sandbox(document) as sb:
+        settings = Settings(url=sb.url, user_id="u-bot", auth_token=Secret(BOT_PAT))
+        async with RestClient(settings) as rest:
+            await rest.login()
+            yield sb, rest
+
+
+@pytest.fixture
+async def hidden_roles() -> AsyncIterator[tuple[Sandbox, RestClient]]:
+    """The default: the bot (roles bot + livechat-manager) cannot read other users' roles."""
+    async for pair in client_for(small_workspace()):
+        yield pair
+
+
+@pytest.fixture
+async def visible_roles() -> AsyncIterator[tuple[Sandbox, RestClient]]:
+    grants = {"view-full-other-user-info": ["admin", "bot"]}
+    async for pair in client_for(small_workspace(Sandbox_Permissions=grants)):
+        yield pair
+
+
+async def test_with_visible_roles_the_permission_mapping_decides(visible_roles: tuple[Sandbox, RestClient]) -> None:
+    _, rest = visible_roles
+    access = Access(rest)
+    assert await access.may_view("maria") is True  # livechat-manager
+    assert await access.may_view("admin") is True
+    assert await access.may_view("jane") is False  # livechat-agent
+    assert await access.may_view("olivia") is False
+
+
+async def test_config_adds_roles_and_users(visible_roles: tuple[Sandbox, RestClient]) -> None:
+    _, rest = visible_roles
+    access = Access(rest, allowed_roles=frozenset({"livechat-agent"}), allowed_users=frozenset({"olivia"}))
+    assert await access.may_view("jane") is True
+    assert await access.may_view("olivia") is True
+
+
+async def test_hidden_roles_fall_back_to_the_manager_list(hidden_roles: tuple[Sandbox, RestClient]) -> None:
+    _, rest = hidden_roles
+    assert await rest.user_roles("jane") is None
+    access = Access(rest, allowed_users=frozenset({"olivia"}))
+    assert await access.may_view("maria") is True
+    assert await access.may_view("jane") is False
+    assert await access.may_view("olivia") is True
+
+
+async def test_role_changes_apply_after_the_cache_expires(visible_roles: tuple[Sandbox, RestClient]) -> None:
+    sb, rest = visible_roles
+    clock = Clock()
+    access = Access(rest, ttl=60, clock=clock)
+    assert await access.may_view("jane") is False
+    sb.store.user_by_username("jane")["roles"].append("livechat-monitor")  # type: ignore[index]
+    assert await access.may_view("jane") is False  # cached
+    clock.now += timedelta(seconds=61)
+    assert await access.may_view("jane") is True
+
+
+async def test_a_changed_permission_mapping_is_read_live(visible_roles: tuple[Sandbox, RestClient]) -> None:
+    sb, rest = visible_roles
+    sb.store.settings["Sandbox_Permissions"] = {
+        **sb.store.settings["Sandbox_Permissions"],
+        "view-livechat-manager": ["admin"],
+    }
+    assert await Access(rest).may_view("maria") is False

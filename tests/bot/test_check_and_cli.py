@@ -1,0 +1,134 @@
+"""`analytics-bot check` and `analytics-bot run` as an operator runs them."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from typing import Any
+
+import httpx
+import pytest
+
+from bot.check import FAILED, OK, WARNING, Line, run_checks
+from bot.config import Secret, Settings
+from bot.rocketchat.rest import RestClient
+from bot.sandbox import Sandbox
+from tests.sandbox.workspace import BOT_PAT, small_workspace
+
+from .harness import Poster, Replies
+
+pytestmark = pytest.mark.anyio
+
+
+async def checks(document: dict[str, Any]) -> dict[str, Line]:
+    async with Sandbox(document) as sb:
+        settings = Settings(url=sb.url, user_id="u-bot", auth_token=Secret(BOT_PAT))
+        async with RestClient(settings) as rest:
+            return {line.topic: line for line in await run_checks(settings, rest)}
+
+
+async def test_check_on_a_healthy_workspace() -> None:
+    lines = await checks(small_workspace())
+    assert lines["server"].status == OK and "Rocket.Chat 7.12.2" in lines["server"].text
+    assert lines["login"].status == OK and "analytics-bot" in lines["login"].text
+    assert lines["analytics permission"].status == OK
+    assert lines["rate limits"].status == OK
+    assert lines["chart data"] == Line(OK, "chart data", "the server answers livechat/analytics/dashboards/charts-data")
+    assert lines["askers' roles"].status == WARNING
+    assert "livechat manager list" in lines["askers' roles"].text
+    assert lines["rooms"] == Line(OK, "rooms", "member of 2: #general, #omnichannel-managers")
+
+
+async def test_check_finds_the_doubled_charts_route() -> None:
+    lines = await checks(small_workspace(Sandbox_Charts_Data_Route="doubled"))
+    assert lines["chart data"].text == "the server answers livechat/livechat/analytics/dashboards/charts-data"
+
+
+async def test_check_on_an_account_without_the_permission() -> None:
+    document = small_workspace()
+    document["users"][5]["roles"] = ["bot"]
+    lines = await checks(document)
+    assert lines["analytics permission"].status == FAILED
+    assert "add the livechat-manager role" in lines["analytics permission"].text
+    assert lines["chart data"].status == FAILED
+
+
+async def test_check_when_roles_are_readable() -> None:
+    lines = await checks(small_workspace(Sandbox_Permissions={"view-full-other-user-info": ["admin", "bot"]}))
+    assert lines["askers' roles"].status == OK
+
+
+async def bot_process(command: str, env: dict[str, str]) -> asyncio.subprocess.Process:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("RC_")}
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        command,
+        env={**clean, **env},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+
+
+def pat_env(sb: Sandbox) -> dict[str, str]:
+    return {"RC_URL": sb.url, "RC_USER_ID": "u-bot", "RC_AUTH_TOKEN": BOT_PAT}
+
+
+async def test_check_command_exit_codes(sb: Sandbox) -> None:
+    healthy = await bot_process("check", pat_env(sb))
+    out, _ = await asyncio.wait_for(healthy.communicate(), 60)
+    assert healthy.returncode == 0
+    assert out.decode().splitlines()[0].startswith("ok       server: Rocket.Chat 7.12.2")
+    wrong = await bot_process("check", {**pat_env(sb), "RC_AUTH_TOKEN": "not-a-token"})
+    out, _ = await asyncio.wait_for(wrong.communicate(), 60)
+    assert wrong.returncode == 1
+    assert "failed   login:" in out.decode()
+
+
+async def test_run_without_configuration_names_what_is_missing() -> None:
+    process = await bot_process("run", {})
+    _, err = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode == 2
+    assert "the workspace URL is missing: set RC_URL" in err.decode()
+    assert "Traceback" not in err.decode()
+
+
+async def wait_for_line(stream: asyncio.StreamReader, needle: str) -> list[str]:
+    seen: list[str] = []
+    while True:
+        line = (await asyncio.wait_for(stream.readline(), 30)).decode()
+        if not line:
+            raise AssertionError(f"stream ended before {needle!r}: {''.join(seen)}")
+        seen.append(line)
+        if needle in line:
+            return seen
+
+
+async def test_run_answers_and_stops_cleanly_on_sigterm(sb: Sandbox) -> None:
+    replies = Replies(sb)
+    process = await bot_process("run", pat_env(sb))
+    assert process.stderr is not None
+    try:
+        await wait_for_line(process.stderr, "connected (session")
+        async with httpx.AsyncClient(base_url=sb.url) as http:
+            maria = await Poster.login(http, "maria")
+            command = await maria.post("r-managers", "!help")
+            await replies.answer_to(command, within=10)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert await asyncio.wait_for(process.wait(), 30) == 0
+
+
+async def test_run_exits_non_zero_when_the_token_is_revoked(sb: Sandbox) -> None:
+    process = await bot_process("run", pat_env(sb))
+    assert process.stderr is not None
+    await wait_for_line(process.stderr, "connected (session")
+    sb.revoke_token(BOT_PAT)
+    rest = await asyncio.wait_for(process.stderr.read(), 30)
+    assert await asyncio.wait_for(process.wait(), 30) == 1
+    text = rest.decode()
+    assert "Rocket.Chat refused the bot's credentials" in text
+    assert BOT_PAT not in text
