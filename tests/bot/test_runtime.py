@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 import pytest
 
+from bot.commands.router import Reply
 from bot.dispatch import REFUSAL
 from bot.sandbox import Sandbox
 from tests.sandbox.workspace import BOT_PAT
 
-from .harness import SECRET_FIGURE, Poster, Replies, running_bot
+from .harness import SECRET_FIGURE, Poster, Replies, run_task, running_bot
 
 pytestmark = pytest.mark.anyio
 
@@ -145,3 +148,23 @@ async def test_a_failing_handler_gets_an_apology_with_a_reference(
     assert "internal detail" not in answer["msg"] and "Traceback" not in answer["msg"]
     ref = answer["msg"].split("(ref ")[1].split(")")[0]
     assert any(ref in r.getMessage() and r.exc_info for r in caplog.records)
+
+
+async def test_stopping_lets_in_flight_replies_finish(sb: Sandbox, http: httpx.AsyncClient) -> None:
+    replies = Replies(sb)
+    maria = await Poster.login(http, "maria")
+    started, release = asyncio.Event(), asyncio.Event()
+    async with running_bot(sb) as app:
+
+        @app.router.command("slow", summary="a slow query", usage="slow", needs_access=False)
+        async def slow(invocation: object) -> Reply:
+            started.set()
+            await release.wait()
+            return Reply("finished after stop")
+
+        command = await maria.post(MANAGERS, "!slow")
+        await asyncio.wait_for(started.wait(), 5)
+        app.stop()  # SIGTERM does this
+        release.set()
+        await asyncio.wait_for(run_task(app), 10)
+    assert [m["msg"] for m in replies.to(command)] == ["finished after stop"]
