@@ -1,0 +1,193 @@
+"""Line-chart PNGs for `!chart`, drawn with matplotlib when the optional `[charts]` extra is installed.
+
+matplotlib is imported lazily, inside the functions: it costs about 175 MB on disk and a quarter of a second to
+import (conventions.md §4), and the bot must run without it (replies always carry the sparkline and numbers).
+Only the object API is used (`matplotlib.figure.Figure` + `FigureCanvasAgg`), never pyplot: pyplot keeps global
+figure state and picks a GUI backend, while a private Figure per call is safe to render on a worker thread
+(`render_line_chart_async`), so the event loop never stalls for the ~80 ms a render takes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import math
+import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from bot.render import LABELS, clock, clock_unit
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+__all__ = ["INSTALL_HINT", "ChartsUnavailable", "charts_available", "render_line_chart", "render_line_chart_async"]
+
+INSTALL_HINT = "install the [charts] extra: pip install 'rocketchat-analytics-bot[charts]'"
+_DPI = 100  # pixels = inches * dpi; with a fixed dpi the requested pixel size is exact
+_HOURLY = re.compile(r"(\d{1,2}[AP]M)-\d{1,2}[AP]M")
+# Seconds-based steps so time ticks land on round clock readings (0:15, 0:30, 1:00, 5:00, 1:00:00, ...).
+_TIME_STEPS = (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400)
+_LINE = "#1d74f5"  # Rocket.Chat blue
+
+
+class ChartsUnavailable(Exception):
+    """matplotlib is not installed (or fails to import); the message says how to install it."""
+
+
+def _require() -> None:
+    """Import what the renderer needs now (later imports are then free); ChartsUnavailable if that fails."""
+    try:
+        import matplotlib.backends.backend_agg
+        import matplotlib.figure
+        import matplotlib.ticker  # noqa: F401
+    except ImportError as exc:
+        raise ChartsUnavailable(f"chart pictures need matplotlib: {INSTALL_HINT}") from exc
+
+
+def charts_available() -> bool:
+    """Whether chart PNGs can be drawn. Imports matplotlib (once per process) to be sure it really loads."""
+    try:
+        _require()
+    except ChartsUnavailable:
+        return False
+    return True
+
+
+def _tick_text(text: str) -> str:
+    """Hourly buckets ("2PM-3PM", §3.4) are labelled by their start: half the width, and still unambiguous."""
+    match = _HOURLY.fullmatch(text)
+    return match[1] if match else text
+
+
+def _thin(count: int, longest: int, width_px: int) -> int:
+    """Show every n-th tick label so that labels (about 7 px per character at 9 pt) never overlap."""
+    room = width_px * 0.82 / max(count, 1)
+    return max(1, math.ceil((longest * 7 + 12) / room))
+
+
+def _time_step(top: float) -> float:
+    """A round step in seconds giving at most six ticks up to `top`."""
+    return next((s for s in _TIME_STEPS if top / s <= 6), math.ceil(top / 6 / 86400) * 86400.0)
+
+
+def _tex_safe(text: str) -> str:
+    """matplotlib reads text between two `$` as TeX (and fails on some); department names may contain `$`."""
+    return text.replace("$", r"\$")
+
+
+def _heading(fig: Figure, x: float, y_px: float, text: str, room_px: float, **style: Any) -> None:
+    """One line of figure text at `y_px` from the top, cut with "…" until it really fits `room_px`: glyph widths
+    vary too much ("W" vs "i") to count characters, so it is measured with the Agg renderer (binary search)."""
+    text = " ".join(text.split())
+    artist = fig.text(x, 1 - y_px / fig.bbox.height, _tex_safe(text), va="top", **style)
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]  # FigureCanvasAgg has it
+    if artist.get_window_extent(renderer).width <= room_px:
+        return
+    low, high = 0, len(text)
+    while low < high:
+        mid = (low + high + 1) // 2
+        artist.set_text(_tex_safe(text[:mid] + "…"))
+        low, high = (mid, high) if artist.get_window_extent(renderer).width <= room_px else (low, mid - 1)
+    artist.set_text(_tex_safe(text[:low].rstrip() + "…"))
+
+
+def render_line_chart(
+    title: str,
+    labels: Sequence[str],
+    points: Sequence[float],
+    *,
+    is_time: bool,
+    subtitle: str = "",
+    width_px: int = 800,
+    height_px: int = 400,
+) -> bytes:
+    """A PNG line chart of a charts-data series, exactly `width_px` × `height_px`.
+
+    Time metrics (seconds) get an axis in m:ss or h:mm with round clock steps; counts get whole-number ticks.
+    The y-axis starts at 0 so a small change does not look dramatic. Raises ChartsUnavailable without matplotlib.
+    """
+    if len(labels) != len(points):
+        raise ValueError(f"{len(labels)} labels for {len(points)} points")
+    if not (200 <= width_px <= 4000 and 150 <= height_px <= 4000):  # smaller leaves no room for the ticks
+        raise ValueError("chart sizes run from 200×150 to 4000×4000 pixels")
+    _require()
+    from matplotlib import ticker
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(width_px / _DPI, height_px / _DPI), dpi=_DPI, facecolor="white")
+    FigureCanvasAgg(fig)  # attaches itself to the figure: savefig renders through Agg, no backend lookup
+    ax = fig.add_subplot()
+    values = [p if math.isfinite(p) else math.nan for p in points]
+    finite = [v for v in values if not math.isnan(v)]
+    top = max(finite, default=0.0)
+    xs = range(len(values))
+
+    ax.plot(
+        xs, values, color=_LINE, linewidth=2, marker="o" if len(values) <= 31 else None, markersize=4, clip_on=False
+    )
+    if values:
+        ax.fill_between(xs, values, color=_LINE, alpha=0.08)
+    else:
+        ax.text(0.5, 0.5, "no data", transform=ax.transAxes, ha="center", va="center", color="#6b7280")
+    ax.set_xlim(-0.5, max(len(values) - 0.5, 0.5))
+
+    ticks = [_tick_text(lb) for lb in labels]
+    step = _thin(len(ticks), max((len(t) for t in ticks), default=1), width_px)
+    ax.set_xticks(list(xs)[::step], [_tex_safe(t) for t in ticks[::step]])
+    ax.tick_params(axis="both", labelsize=9, colors="#374151")
+
+    if is_time:
+        unit = clock_unit(top)
+        ceiling = top if top > 0 else 60.0
+        ax.yaxis.set_major_locator(ticker.MultipleLocator(_time_step(ceiling)))
+        ax.yaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _pos: clock(v, unit)))
+        ax.set_ylabel(unit, fontsize=9, color="#374151")
+    else:
+        ceiling = top if top > 0 else 1.0
+        ax.yaxis.set_major_locator(ticker.MaxNLocator(nbins=6, integer=True, min_n_ticks=2))
+        ax.yaxis.set_major_formatter(ticker.StrMethodFormatter("{x:,.0f}"))
+    ax.set_ylim(0, ceiling * 1.12)
+
+    ax.grid(axis="y", color="#e5e7eb", linewidth=0.8)
+    ax.set_axisbelow(True)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    # The heading is figure text above a reserved band, not an axes title: tight_layout then only fits the ticks,
+    # and a long title is cut with "…" instead of squeezing the plot (or warning that it cannot).
+    header_px = 52 if subtitle else 36
+    fig.tight_layout(rect=(0, 0, 1, 1 - header_px / height_px))  # unlike bbox_inches="tight", keeps the size
+    left = ax.get_position().x0
+    room = width_px * (1 - left) - 8
+    heading = LABELS.get(title, title)
+    _heading(fig, left, 12, heading, room, fontsize=12, fontweight="bold", color="#111827")
+    if subtitle:
+        _heading(fig, left, 33, subtitle, room, fontsize=9, color="#6b7280")
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=_DPI, metadata={"Software": None})
+    return buffer.getvalue()
+
+
+async def render_line_chart_async(
+    title: str,
+    labels: Sequence[str],
+    points: Sequence[float],
+    *,
+    is_time: bool,
+    subtitle: str = "",
+    width_px: int = 800,
+    height_px: int = 400,
+) -> bytes:
+    """`render_line_chart` on a worker thread, so the bot keeps reading messages while it draws."""
+    return await asyncio.to_thread(
+        render_line_chart,
+        title,
+        labels,
+        points,
+        is_time=is_time,
+        subtitle=subtitle,
+        width_px=width_px,
+        height_px=height_px,
+    )

@@ -1,0 +1,331 @@
+"""Pure text rendering of analytics values: labels, durations, changes, sparklines, tables, date ranges.
+
+No I/O and no clock, so every rule here is pinned by table tests. Escaping user text (agent and department names)
+is the caller's job (`bot.formatting.escape`); nothing here adds an `@`, so nothing here can mention anyone.
+
+The rules, in one place so replies stay consistent:
+- Durations (`duration`) round half up, then pick the unit by the rounded size: under a minute "45s", under an
+  hour "1m 05s", under a day "2h 03m", else "1d 02h". Each unit rounds from the raw seconds (no double rounding),
+  so 59.6 s is "1m 00s" and 3599.6 s is "1h 00m": a value never reads as its unit's maximum plus one.
+- Chart axes (`clock`) use "m:ss" under an hour and "h:mm" above (conventions.md §4).
+- Changes (`delta`) are whole percent, half away from zero; a change that rounds to 0 reads "<1%" so a real change
+  never looks like none. "(better)"/"(worse)" words, not emoji: they read the same in code blocks, digests and
+  clients that show emoji as `:shortcodes:`. From zero to something is "new": a percentage of 0 is undefined.
+- Sparklines scale min..max (the shape is the point; the numbers sit next to it); a flat series is all "▄", an
+  all-zero one all "▁" (zero means "nothing happened", and must not look like a middling value).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Literal
+
+from bot.formatting import code_block
+
+__all__ = [
+    "LABELS",
+    "TIME_METRICS",
+    "ChartSummary",
+    "chart_summary",
+    "clock",
+    "clock_unit",
+    "date_range_text",
+    "delta",
+    "duration",
+    "label",
+    "number",
+    "parse_hhmmss",
+    "percent_change",
+    "sparkline",
+    "table",
+]
+
+# Rocket.Chat's own English strings (rocketchat-analytics.md §3.8), so the bot says what the Analytics page says.
+# `Productivity` and `Agent` have no verified string there; these are the obvious ones.
+LABELS: dict[str, str] = {
+    "Total_conversations": "Total Conversations",
+    "Open_conversations": "Open Conversations",
+    "On_Hold_conversations": "On hold conversations",
+    "Total_messages": "Total Messages",
+    "Busiest_day": "Busiest Day",
+    "Conversations_per_day": "Conversations per Day",
+    "Busiest_time": "Busiest Time",
+    "Avg_response_time": "Average of Response Time",
+    "Avg_first_response_time": "Average of First Response Time",
+    "Avg_reaction_time": "Average of Reaction Time",
+    "Avg_chat_duration": "Average of Chat Duration",
+    "Best_first_response_time": "Best first response time",
+    "%_of_conversations": "% of Conversations",
+    "Conversations": "Conversations",
+    "Productivity": "Productivity",
+    "Agent": "Agent",
+}
+
+# Keys whose values are durations (seconds in chart data, HH:MM:SS elsewhere): lower is better, never summed.
+TIME_METRICS: frozenset[str] = frozenset(
+    {
+        "Avg_response_time",
+        "Avg_first_response_time",
+        "Avg_reaction_time",
+        "Avg_chat_duration",
+        "Best_first_response_time",
+    }
+)
+
+_HHMMSS = re.compile(r"(\d+):([0-5]?\d):(\d{1,2}(?:\.\d+)?)")
+_HOURLY = re.compile(r"\d{1,2}[AP]M-\d{1,2}[AP]M")
+_BARS = "▁▂▃▄▅▆▇█"
+_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+# A cell that reads as a quantity (counts, "6.00", "71.43%", "00:01:12", "1m 05s", "▲ 12% (better)"): right-aligned.
+_NUMERIC = re.compile(r"[-+−▲▼=<]?\s?<?\d[\d,.:%\sdhms]*(?:\s\((?:better|worse)\))?")
+_NEUTRAL = frozenset({"", "-", "–", "—", "n/a", "new"})
+
+
+def label(key: str) -> str:
+    """The human label for an analytics key; unknown keys read as themselves with spaces for underscores."""
+    return LABELS.get(key, key.replace("_", " "))
+
+
+def _round(x: float) -> int:
+    """Half up for the non-negative values used here (Python's `round` is banker's: 0.5 -> 0, 2.5 -> 2)."""
+    return math.floor(x + 0.5)
+
+
+def parse_hhmmss(text: object) -> float | None:
+    """Seconds from Rocket.Chat's `HH:MM:SS` (§3.6): hours may exceed 99 and seconds may be 60 (its rounding
+    quirk). Anything else, including "NaN:NaN:NaN" from an empty division, is None rather than a wrong zero."""
+    if not isinstance(text, str):
+        return None
+    match = _HHMMSS.fullmatch(text.strip())
+    if match is None:
+        return None
+    hours, minutes, seconds = int(match[1]), int(match[2]), float(match[3])
+    if seconds > 60:
+        return None
+    return hours * 3600 + minutes * 60 + seconds
+
+
+def duration(seconds: float) -> str:
+    """A duration as people read it: "0s", "45s", "1m 05s", "2h 03m", "1d 02h" (rules in the module docstring)."""
+    if not math.isfinite(seconds):
+        return "n/a"
+    if _round(abs(seconds)) == 0:
+        return "0s"
+    if seconds < 0:  # never from Rocket.Chat, but a clock skew must not crash a reply
+        return "-" + duration(-seconds)
+    whole = _round(seconds)
+    if whole < 60:
+        return f"{whole}s"
+    if whole < 3600:
+        return f"{whole // 60}m {whole % 60:02d}s"
+    minutes = _round(seconds / 60)
+    if minutes < 24 * 60:
+        return f"{minutes // 60}h {minutes % 60:02d}m"
+    hours = _round(seconds / 3600)
+    return f"{hours // 24}d {hours % 24:02d}h"
+
+
+def clock_unit(max_seconds: float) -> Literal["m:ss", "h:mm"]:
+    """The axis unit for a time series: minutes and seconds until the largest value reaches an hour."""
+    return "h:mm" if max_seconds >= 3600 else "m:ss"
+
+
+def clock(seconds: float, unit: Literal["m:ss", "h:mm"]) -> str:
+    """A compact clock reading for axes and sparklines: "1:42" (m:ss) or "2:03" (h:mm), rounded half up."""
+    sign = "-" if seconds < 0 else ""
+    whole = _round(abs(seconds) / (60 if unit == "h:mm" else 1))
+    return f"{sign}{whole // 60}:{whole % 60:02d}"
+
+
+def number(value: float) -> str:
+    """A count with thousands separators; a non-integral value (an average) gets one decimal."""
+    if not math.isfinite(value):
+        return "n/a"
+    if value == int(value):
+        return f"{int(value):,}"
+    return f"{value:,.1f}"
+
+
+def percent_change(current: float, previous: float) -> float | None:
+    """The change in percent of `previous`, unrounded. None when it is undefined (from 0 to something, or a
+    non-finite input); 0.0 when both are 0, because "nothing, like last time" is no change."""
+    if not (math.isfinite(current) and math.isfinite(previous)):
+        return None
+    if previous == 0:
+        return 0.0 if current == 0 else None
+    return (current - previous) / abs(previous) * 100
+
+
+def delta(current: float, previous: float, *, lower_is_better: bool | None) -> str:
+    """ "▲ 12% (better)", "▼ 8% (worse)", "▲ <1% (worse)", "= 0%", "new" or "n/a".
+
+    For time metrics pass `lower_is_better=True`: a rise is worse. `None` means the direction is neither good
+    nor bad (e.g. conversation volume) and gets no word."""
+    pct = percent_change(current, previous)
+    if pct is None:
+        return "new" if math.isfinite(current) and math.isfinite(previous) else "n/a"
+    if pct == 0:
+        return "= 0%"
+    arrow = "▲" if pct > 0 else "▼"
+    size = _round(abs(pct))
+    text = f"{arrow} {size:,}%" if size else f"{arrow} <1%"
+    if lower_is_better is None:
+        return text
+    better = pct < 0 if lower_is_better else pct > 0
+    return f"{text} ({'better' if better else 'worse'})"
+
+
+def sparkline(values: Sequence[float]) -> str:
+    """One bar per value, scaled min..max; non-finite values are gaps (" "). See the module docstring."""
+    finite = [v for v in values if math.isfinite(v)]
+    if not finite:
+        return " " * len(values)
+    low, high = min(finite), max(finite)
+    if low == high:
+        flat = _BARS[0] if high == 0 else _BARS[3]
+        return "".join(flat if math.isfinite(v) else " " for v in values)
+    top = len(_BARS) - 1
+    return "".join(_BARS[_round((v - low) / (high - low) * top)] if math.isfinite(v) else " " for v in values)
+
+
+def _width(text: str) -> int:
+    """Columns `text` takes in a monospace font: wide East Asian characters count 2, combining marks 0."""
+    return sum(0 if unicodedata.combining(ch) else 2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _clip(text: str, limit: int) -> str:
+    text = " ".join(text.split())  # a newline inside a cell would break the table
+    if _width(text) <= limit:
+        return text
+    out = ""
+    for ch in text:
+        if _width(out + ch) > limit - 1:
+            break
+        out += ch
+    return out + "…"
+
+
+def _pad(text: str, width: int, how: str) -> str:
+    gap = " " * (width - _width(text))
+    return gap + text if how == "r" else text + gap
+
+
+def table(
+    headers: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    *,
+    align: Sequence[str] | None = None,
+    max_rows: int | None = None,
+    max_cell: int = 30,
+) -> str:
+    """A monospace table in a fenced code block: Rocket.Chat renders no Markdown tables (conventions.md §1.2).
+
+    `align` is "l"/"r" per column; by default a column is right-aligned when all its cells read as quantities
+    (placeholders like "-" and "new" don't count against that). Cells are cut to `max_cell` columns with "…";
+    past `max_rows` rows a "… and N more" line says what was left out instead of silently dropping it.
+    """
+    if any(len(row) != len(headers) for row in rows):
+        raise ValueError("every row needs one cell per header")
+    if align is not None and (len(align) != len(headers) or set(align) - {"l", "r"}):
+        raise ValueError('align needs one "l" or "r" per column')
+    shown = rows if max_rows is None else rows[: max(max_rows, 0)]
+    head = [_clip(h, max_cell) for h in headers]
+    body = [[_clip(cell, max_cell) for cell in row] for row in shown]
+    if align is None:
+        align = []
+        for i in range(len(headers)):
+            cells = [row[i] for row in body if row[i] not in _NEUTRAL]
+            align.append("r" if cells and all(_NUMERIC.fullmatch(c) for c in cells) else "l")
+    widths = [max([_width(h), *(_width(row[i]) for row in body)]) for i, h in enumerate(head)]
+    lines = [
+        "  ".join(_pad(c, w, a) for c, w, a in zip(cells, widths, align, strict=True)).rstrip()
+        for cells in (head, ["-" * w for w in widths], *body)
+    ]
+    if len(rows) > len(shown):
+        lines.append(f"… and {len(rows) - len(shown):,} more")
+    return code_block("\n".join(lines))
+
+
+def _day(d: date, *, month: bool, year: bool) -> str:
+    text = f"{_WEEKDAYS[d.weekday()]} {d.day}"
+    if month:
+        text += f" {_MONTHS[d.month - 1]}"
+    return text + f" {d.year}" if year else text
+
+
+def date_range_text(start: date, end: date, tz_name: str) -> str:
+    """ "Mon 9 – Sun 15 Nov 2026, Europe/Berlin": weekdays because people think in weeks, the month and year
+    written once when both ends share them, an en dash with spaces, and the zone the days were counted in
+    (an empty `tz_name` leaves it out). One day is "Wed 18 Nov 2026, Europe/Berlin"."""
+    if start > end:
+        raise ValueError(f"the range starts ({start}) after it ends ({end})")
+    if start == end:
+        text = _day(start, month=True, year=True)
+    else:
+        same_year = start.year == end.year
+        same_month = same_year and start.month == end.month
+        text = f"{_day(start, month=not same_month, year=not same_year)} – {_day(end, month=True, year=True)}"
+    return f"{text}, {tz_name}" if tz_name else text
+
+
+@dataclass(frozen=True)
+class ChartSummary:
+    """The numbers to print under a chart or next to a sparkline.
+
+    For time metrics a 0 bucket means "no rooms" (§3.4: an empty bucket gives 0), not a 0 s response, so those
+    buckets are left out of min/max/average and counted in `empty`; `total` is None because summing durations
+    means nothing. The average is the plain mean of the buckets, not the period's own average (the overview has
+    that). Ties go to the first bucket, like Rocket.Chat's busiest day."""
+
+    title: str
+    is_time: bool
+    buckets: int
+    per: str  # "hour" or "day": what one bucket is
+    total: float | None
+    average: float | None
+    low: tuple[float, str] | None  # (value, bucket label)
+    high: tuple[float, str] | None
+    empty: int  # time metrics: buckets without data
+
+    def value(self, v: float) -> str:
+        return duration(v) if self.is_time else number(v)
+
+    def text(self) -> str:
+        """E.g. "total 42 · avg 6 per day · max 12 (3/9) · min 0 (3/10)" or
+        "avg 1m 20s · max 2m 10s (3/12) · min 45s (3/9) · no data on 2 of 7 days"."""
+        if self.low is None or self.high is None or self.average is None:
+            return "no data"
+        parts = [] if self.total is None else [f"total {number(self.total)}"]
+        average = self.value(self.average if self.is_time else round(self.average, 1))
+        parts.append(f"avg {average}" + ("" if self.is_time else f" per {self.per}"))
+        parts.append(f"max {self.value(self.high[0])} ({self.high[1]})")
+        parts.append(f"min {self.value(self.low[0])} ({self.low[1]})")
+        if self.empty:
+            parts.append(f"no data on {self.empty} of {self.buckets} {self.per}s")
+        return " · ".join(parts)
+
+
+def chart_summary(name: str, labels: Sequence[str], points: Sequence[float], *, is_time: bool) -> ChartSummary:
+    """Summarise a charts-data series (`dataLabels`/`dataPoints`); see `ChartSummary` for what counts."""
+    if len(labels) != len(points):
+        raise ValueError(f"{len(labels)} labels for {len(points)} points")
+    per = "hour" if labels and all(_HOURLY.fullmatch(lb) for lb in labels) else "day"
+    data = [(p, lb) for p, lb in zip(points, labels, strict=True) if math.isfinite(p) and not (is_time and p == 0)]
+    values = [p for p, _ in data]
+    return ChartSummary(
+        title=label(name),
+        is_time=is_time,
+        buckets=len(points),
+        per=per,
+        total=None if is_time else math.fsum(values),
+        average=math.fsum(values) / len(values) if values else None,
+        low=min(data, key=lambda d: d[0]) if data else None,
+        high=max(data, key=lambda d: d[0]) if data else None,
+        empty=len(points) - len(data) if is_time else 0,
+    )

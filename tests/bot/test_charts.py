@@ -1,0 +1,236 @@
+"""Chart PNGs: lazy matplotlib, the message when it is missing, exact pixel sizes, and the awkward series."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import struct
+import subprocess
+import sys
+import textwrap
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from bot import charts
+from bot.charts import ChartsUnavailable, charts_available, render_line_chart, render_line_chart_async
+
+ROOT = Path(__file__).resolve().parents[2]
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+HOURS = [
+    f"{h % 12 or 12}{'AM' if h < 12 else 'PM'}-{(h + 1) % 12 or 12}{'PM' if 11 <= h < 23 else 'AM'}" for h in range(24)
+]
+DAYS = [f"{m}/{d}" for m, n in ((9, 30), (10, 31), (11, 29)) for d in range(1, n + 1)]  # 90 "M/D" labels
+
+needs_matplotlib = pytest.mark.skipif(not charts_available(), reason="the [charts] extra is not installed")
+
+
+def run_python(code: str) -> subprocess.CompletedProcess[str]:
+    """A fresh interpreter, so what is (not) imported and what is blocked cannot leak between tests."""
+    return subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+
+
+def png_size(png: bytes) -> tuple[int, int]:
+    """Width and height from the IHDR chunk, which the PNG spec puts first, right after the signature."""
+    assert png[:8] == PNG_SIGNATURE
+    assert png[12:16] == b"IHDR"
+    width, height = struct.unpack(">II", png[16:24])
+    return width, height
+
+
+def test_importing_the_module_does_not_import_matplotlib() -> None:
+    result = run_python(
+        """
+        import sys
+        import bot.charts
+        assert not any(m == "matplotlib" or m.startswith("matplotlib.") for m in sys.modules), "imported"
+        print("ok")
+        """
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "ok"
+
+
+def test_without_matplotlib_the_error_says_how_to_install_it() -> None:
+    result = run_python(
+        """
+        import asyncio, sys
+        sys.modules["matplotlib"] = None  # what a missing package looks like to `import`
+        from bot.charts import ChartsUnavailable, charts_available, render_line_chart, render_line_chart_async
+        assert charts_available() is False
+        for call in (
+            lambda: render_line_chart("t", ["3/9"], [1.0], is_time=False),
+            lambda: asyncio.run(render_line_chart_async("t", ["3/9"], [1.0], is_time=False)),
+        ):
+            try:
+                call()
+            except ChartsUnavailable as exc:
+                assert isinstance(exc.__cause__, ImportError)
+                print(exc)
+            else:
+                raise AssertionError("no ChartsUnavailable")
+        """
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.strip().splitlines()
+    assert len(lines) == 2
+    assert all("install the [charts] extra: pip install 'rocketchat-analytics-bot[charts]'" in line for line in lines)
+
+
+def test_charts_unavailable_is_an_exception_with_the_hint() -> None:
+    assert issubclass(ChartsUnavailable, Exception)
+    assert "pip install 'rocketchat-analytics-bot[charts]'" in charts.INSTALL_HINT
+
+
+@needs_matplotlib
+@pytest.mark.parametrize(
+    ("labels", "points", "is_time"),
+    [
+        (["3/9"], [4.0], False),
+        (["3/9"], [0.0], True),
+        (HOURS, [float(h % 7) for h in range(24)], False),
+        (HOURS, [0.0] * 8 + [45.0, 72.5, 130.0, 301.0] + [0.0] * 12, True),
+        (DAYS, [float(d % 17) for d in range(90)], False),
+        (DAYS, [3600.0 + 60 * (d % 40) for d in range(90)], True),  # h:mm axis
+        (DAYS[:7], [5.0] * 7, False),  # flat
+        (DAYS[:7], [90.0] * 7, True),  # flat time
+        (DAYS[:7], [0.0] * 7, False),  # all zero
+        (HOURS, [0.0] * 24, True),  # all zero time
+        (DAYS[:5], [1.0, float("nan"), 3.0, float("inf"), 2.0], False),  # gaps
+        ([], [], False),  # empty: "no data"
+        (DAYS[:3], [1e6, 2e6, 1.5e6], False),  # large counts
+    ],
+)
+def test_renders_a_png_of_the_default_size(labels: list[str], points: list[float], is_time: bool) -> None:
+    png = render_line_chart("Total_conversations", labels, points, is_time=is_time, subtitle="Mon 9 – Sun 15 Nov")
+    assert png.startswith(PNG_SIGNATURE)
+    assert png_size(png) == (800, 400)
+
+
+@needs_matplotlib
+@pytest.mark.parametrize(("width", "height"), [(800, 400), (640, 321), (1201, 599), (200, 150), (1920, 1080)])
+def test_the_png_has_exactly_the_requested_pixel_size(width: int, height: int) -> None:
+    png = render_line_chart("Avg_response_time", HOURS, [60.0] * 24, is_time=True, width_px=width, height_px=height)
+    assert png_size(png) == (width, height)
+
+
+@needs_matplotlib
+def test_the_picture_shows_the_line() -> None:
+    from PIL import Image
+
+    png = render_line_chart("Total_messages", DAYS[:10], [float(i) for i in range(10)], is_time=False)
+    image = Image.open(io.BytesIO(png)).convert("RGB")
+    colors = image.getcolors(maxcolors=800 * 400)
+    assert colors is not None
+    blue = sum(n for n, (r, g, b) in colors if b > 200 and r < 80 and g < 160)  # the Rocket.Chat blue line
+    assert blue > 500
+
+
+@needs_matplotlib
+def test_titles_with_dollar_signs_are_not_read_as_tex() -> None:
+    png = render_line_chart("Sales $ EMEA $", ["3/9"], [1.0], is_time=False, subtitle="$x^2$ and a lone $")
+    assert png_size(png) == (800, 400)
+
+
+@needs_matplotlib
+@pytest.mark.parametrize(("width", "height"), [(200, 150), (400, 200), (800, 400)])
+def test_long_titles_and_big_numbers_fit_without_layout_warnings(width: int, height: int) -> None:
+    """pytest turns warnings into errors here, so a "Tight layout not applied" would fail the test."""
+    png = render_line_chart(
+        "Average of First Response Time for the Sales department in EMEA " * 3,
+        ["3/9", "3/10", "3/11"],
+        [1e6, 3e6, 2e6],
+        is_time=False,
+        subtitle="Mon 9 – Wed 11 Mar 2026, Europe/Berlin " * 5,
+        width_px=width,
+        height_px=height,
+    )
+    assert png_size(png) == (width, height)
+
+
+@needs_matplotlib
+def test_rejects_mismatched_series_and_silly_sizes() -> None:
+    with pytest.raises(ValueError, match="2 labels for 1 points"):
+        render_line_chart("t", ["3/9", "3/10"], [1.0], is_time=False)
+    for width, height in ((199, 400), (800, 149), (4001, 400)):
+        with pytest.raises(ValueError, match="pixels"):
+            render_line_chart("t", ["3/9"], [1.0], is_time=False, width_px=width, height_px=height)
+
+
+@needs_matplotlib
+def test_concurrent_renders_on_threads_match_a_serial_render() -> None:
+    """No shared pyplot state: charts drawn at the same time on worker threads come out as if drawn alone."""
+    series = [(f"chart {i}", [float((d * (i + 1)) % 11) for d in range(30)]) for i in range(6)]
+    serial = [
+        render_line_chart(title, DAYS[:30], points, is_time=i % 2 == 0) for i, (title, points) in enumerate(series)
+    ]
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        futures = [
+            pool.submit(render_line_chart, title, DAYS[:30], points, is_time=i % 2 == 0)
+            for i, (title, points) in enumerate(series)
+        ]
+        parallel = [f.result() for f in futures]
+    assert parallel == serial
+
+
+@needs_matplotlib
+def test_the_async_wrapper_draws_on_a_worker_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    threads: list[threading.Thread] = []
+    original = charts.render_line_chart
+
+    def spy(*args: object, **kwargs: object) -> bytes:
+        threads.append(threading.current_thread())
+        return original(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(charts, "render_line_chart", spy)
+    png = asyncio.run(render_line_chart_async("Total_messages", HOURS, [1.0] * 24, is_time=False, width_px=640))
+    assert png_size(png) == (640, 400)
+    assert threads and threads[0] is not threading.main_thread()
+
+
+@pytest.mark.parametrize(
+    ("count", "longest", "width", "step"),
+    [(1, 4, 800, 1), (7, 4, 800, 1), (24, 4, 800, 2), (90, 5, 800, 7), (90, 5, 1600, 4), (24, 4, 400, 3)],
+)
+def test_tick_labels_are_thinned_to_fit(count: int, longest: int, width: int, step: int) -> None:
+    assert charts._thin(count, longest, width) == step
+
+
+@pytest.mark.parametrize(
+    ("top", "step"), [(5, 1), (45, 10), (60, 10), (130, 30), (301, 60), (3000, 600), (9000, 1800), (10**6, 172800)]
+)
+def test_time_axis_steps_are_round_clock_readings(top: float, step: float) -> None:
+    assert charts._time_step(top) == step
+
+
+def test_dollars_are_escaped_for_matplotlib() -> None:
+    assert charts._tex_safe("$5 and $x$") == r"\$5 and \$x\$"
+
+
+@needs_matplotlib
+@pytest.mark.parametrize("text", ["W" * 200, "i" * 200, "Total Conversations", "Sales\nEMEA  $ 5 $"])
+def test_headings_are_measured_and_cut_to_fit(text: str) -> None:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(4, 2), dpi=100)
+    FigureCanvasAgg(fig)
+    charts._heading(fig, 0.1, 12, text, 300, fontsize=12, fontweight="bold")
+    (artist,) = fig.texts
+    shown = artist.get_text()
+    assert artist.get_window_extent(fig.canvas.get_renderer()).width <= 300
+    assert "\n" not in shown
+    if len(text) == 200:
+        assert shown.endswith("…") and 10 < len(shown) < 60
+    else:
+        assert shown == charts._tex_safe(" ".join(text.split()))
+
+
+def test_hourly_tick_labels_show_the_hour_the_bucket_starts() -> None:
+    assert charts._tick_text("2PM-3PM") == "2PM"
+    assert charts._tick_text("11PM-12AM") == "11PM"
+    assert charts._tick_text("3/9") == "3/9"
