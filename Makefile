@@ -1,10 +1,10 @@
-# Quick start: `make demo` (or `make sandbox`) and `make test`. Only Python >= 3.11 and make are needed.
+# Quick start: `make demo` and `make test`. Only Python >= 3.11 and make are needed.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-dev
 
-.PHONY: test lint sandbox bench clean
+.PHONY: test lint demo sandbox bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,11 +22,15 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check bot tests bench
 	$(BIN)/mypy
 
+demo: $(STAMP)
+	$(BIN)/analytics-bot demo
+
 sandbox: $(STAMP)
 	$(BIN)/python -m bot sandbox --demo
 
 bench: $(STAMP)
 	$(BIN)/python bench/sandbox_overview.py
+	$(BIN)/python bench/latency.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -21,6 +21,20 @@ def build_parser() -> argparse.ArgumentParser:
     ):
         sub = commands.add_parser(name, help=text)
         sub.add_argument("--config", metavar="FILE", help="TOML config file (default: config.toml if present)")
+    ask = commands.add_parser("ask", help="run one command against the configured server and print the reply")
+    ask.add_argument("text", help='the command, e.g. "overview last week" or "!chart frt dept=Sales"')
+    ask.add_argument("--config", metavar="FILE", help="TOML config file (default: config.toml if present)")
+    ask.add_argument("--json", action="store_true", help="print the structured result as JSON")
+    ask.add_argument("--pictures", metavar="DIR", help="save chart pictures into this folder")
+    demo = commands.add_parser("demo", help="the sandbox with demo data and the bot, with a terminal chat")
+    demo.add_argument(
+        "--say",
+        action="append",
+        metavar="TEXT",
+        help="post TEXT, print the replies; repeatable; without it, an interactive chat",
+    )
+    demo.add_argument("--pictures", metavar="DIR", default="demo-pictures", help="where chart pictures are saved")
+    demo.add_argument("--seed", type=int, default=42, help="seed of the demo workspace (default 42)")
     sandbox = commands.add_parser("sandbox", help="run the local Rocket.Chat-compatible sandbox server")
     try:
         from bot.sandbox import cli as sandbox_cli
@@ -34,10 +48,17 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.command in ("run", "check"):
+    if args.command in ("run", "check", "ask"):
         from bot import cli
 
-        return cli.run(args) if args.command == "run" else cli.check(args)
+        return {"run": cli.run, "check": cli.check, "ask": cli.ask}[args.command](args)
+    if args.command == "demo":
+        try:
+            from bot import demo
+        except ImportError as exc:
+            print(f"analytics-bot demo needs the [sandbox] extra: pip install '.[sandbox]' ({exc})", file=sys.stderr)
+            return 2
+        return demo.main(args)
     if args.command == "sandbox":
         if getattr(args, "missing", None):
             print(

@@ -18,11 +18,14 @@ from typing import Any
 import httpx
 
 from .access import Access
+from .analytics import AnalyticsService
+from .commands.analytics import Services, register_analytics
 from .commands.help import register_help
 from .commands.router import Router
 from .config import Settings
+from .dates import DateRangeError, parse_range
 from .dispatch import Dispatcher
-from .errors import AuthFailed, InvalidResponse, TransportError
+from .errors import AuthFailed, ConfigError, InvalidResponse, TransportError
 from .pipeline import Command, Drop, Pipeline
 from .rocketchat.ids import reply_id
 from .rocketchat.models import IncomingMessage
@@ -43,8 +46,25 @@ class Room:
 
 def build_router(settings: Settings) -> Router:
     router = Router(prefix=settings.prefix)
+    register_analytics(router)
     register_help(router)
     return router
+
+
+def check_default_ranges(settings: Settings, now: datetime) -> None:
+    """A configured default range that does not parse would fail every bare command: refuse it at start."""
+    for command, text in settings.default_ranges:
+        try:
+            parse_range(
+                text,
+                now=now,
+                tz=settings.timezone,
+                week_start=settings.week_start,
+                date_order=settings.date_order,
+                max_days=settings.max_days,
+            )
+        except DateRangeError as exc:
+            raise ConfigError(f"[dates] {command} = {text!r} is not a range I understand: {exc}") from None
 
 
 class BotApp:
@@ -60,7 +80,10 @@ class BotApp:
     ) -> None:
         self.settings = settings
         self.clock = clock
+        check_default_ranges(settings, clock())
         self.rest = RestClient(settings, http=http, clock=clock)
+        if services is None:
+            services = Services(AnalyticsService(self.rest, clock=clock), settings, clock)
         self.router = router or build_router(settings)
         self.access = Access(
             self.rest,

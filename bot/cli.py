@@ -65,6 +65,19 @@ async def _check(settings: Settings) -> int:
     return 1 if any(line.status == FAILED for line in lines) else 0
 
 
+def ask(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    if settings is None:
+        return 2
+    setup_logging("WARNING")
+    from pathlib import Path
+
+    from .ask import ask as run_ask
+
+    pictures = Path(args.pictures) if args.pictures else None
+    return asyncio.run(run_ask(settings, args.text, as_json=args.json, pictures=pictures))
+
+
 def check(args: argparse.Namespace) -> int:
     settings = _settings(args)
     if settings is None:

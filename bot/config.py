@@ -20,6 +20,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from .errors import ConfigError
 
 DEFAULT_PATH = Path("config.toml")
+# The range a command uses when none is typed ([dates] overview/chart/agents).
+DEFAULT_RANGES: tuple[tuple[str, str], ...] = (
+    ("overview", "today"),
+    ("chart", "last 7 days"),
+    ("agents", "last 7 days"),
+)
 
 
 class Secret:
@@ -66,6 +72,10 @@ class Settings:
     ping_interval: float = 20.0
     silence_timeout: float = 35.0
     log_level: str = "INFO"
+    date_order: str | None = None
+    week_start: str = "monday"
+    max_days: int = 366
+    default_ranges: tuple[tuple[str, str], ...] = DEFAULT_RANGES
 
     @property
     def uses_token(self) -> bool:
@@ -91,6 +101,12 @@ _KEYS: dict[tuple[str, str], tuple[str, str, str]] = {
     ("access", "rooms"): ("rooms", "names", 'rooms = ["omnichannel-managers"]'),
     ("access", "permission"): ("permission", "str", 'permission = "view-livechat-manager"'),
     ("access", "role_cache_seconds"): ("role_cache_seconds", "seconds", "role_cache_seconds = 60"),
+    ("dates", "date_order"): ("date_order", "order", 'date_order = "DMY"'),
+    ("dates", "week_start"): ("week_start", "week_start", 'week_start = "monday"'),
+    ("dates", "max_days"): ("max_days", "count", "max_days = 366"),
+    ("dates", "overview"): ("default_overview", "range", 'overview = "today"'),
+    ("dates", "chart"): ("default_chart", "range", 'chart = "last 7 days"'),
+    ("dates", "agents"): ("default_agents", "range", 'agents = "last 7 days"'),
     ("realtime", "ping_interval"): ("ping_interval", "seconds", "ping_interval = 20"),
     ("realtime", "silence_timeout"): ("silence_timeout", "seconds", "silence_timeout = 35"),
 }
@@ -199,6 +215,18 @@ def _convert(section: str, key: str, value: Any, *, source: str | None = None) -
         except (ZoneInfoNotFoundError, ValueError):
             raise bad("an IANA time zone name") from None
         return str(value)
+    if kind == "order":
+        if not isinstance(value, str) or value.upper() not in ("DMY", "MDY", "YMD"):
+            raise bad('"DMY", "MDY" or "YMD" (how to read 01/05/2026)')
+        return value.upper()
+    if kind == "week_start":
+        if not isinstance(value, str) or value.lower() not in ("monday", "sunday"):
+            raise bad('"monday" (ISO weeks) or "sunday"')
+        return value.lower()
+    if kind == "range":
+        if not isinstance(value, str) or not value.strip():
+            raise bad("a date range phrase")
+        return value.strip()
     if kind == "level":
         if not isinstance(value, str) or value.upper() not in _LEVELS:
             raise bad(f"one of {', '.join(_LEVELS)}")
@@ -245,6 +273,11 @@ def _check(values: dict[str, Any]) -> Settings:
         if not ("username" in values and "password" in values):
             missing = "RC_PASSWORD (password)" if "username" in values else "RC_USERNAME (username)"
             raise ConfigError(f"a password login needs both the username and the password; {missing} is missing")
+    ranges = dict(DEFAULT_RANGES)
+    for command in ("overview", "chart", "agents"):
+        if f"default_{command}" in values:
+            ranges[command] = values.pop(f"default_{command}")
+    values["default_ranges"] = tuple(ranges.items())
     if has_token and has_password:
         # A PAT wins: it never expires and is not subject to 2FA.
         values.pop("username", None)

@@ -108,6 +108,11 @@ class Dispatcher:
     def in_flight(self) -> int:
         return len(self._tasks)
 
+    async def idle(self) -> None:
+        """Wait until every command submitted so far has been answered."""
+        while self._tasks:
+            await asyncio.wait(set(self._tasks))
+
     async def drain(self, grace: float) -> bool:
         """Let in-flight commands finish within `grace` seconds; cancel what is left. True if all finished."""
         if not self._tasks:
@@ -128,6 +133,7 @@ class Dispatcher:
     async def answer(self, command: Command) -> Reply:
         """The reply to one command, whatever happens (used by `run` and by `ask`)."""
         message = command.message
+        spec = None
         try:
             spec, args = self.router.resolve(command.text)
             if spec.needs_access and not await self.access.may_view(message.sender_username):
@@ -136,7 +142,8 @@ class Dispatcher:
             invocation = Invocation(spec.name, args, message.sender_username, message.rid, self.clock(), self.services)
             return await spec.handler(invocation)
         except UserInputError as exc:
-            return Reply(str(exc))
+            # Every mistake ends with the right usage of the command it was made in.
+            return Reply(str(exc) if spec is None else f"{exc}\n{self.router.usage(spec)}")
         except TransportError as exc:
             log.warning("command %s failed talking to Rocket.Chat: %s", message.id, exc)
             return Reply(describe_transport_error(exc))
@@ -149,16 +156,22 @@ class Dispatcher:
         message = command.message
         try:
             await self.sender.send_message(message.rid, fit(reply.text), msg_id=reply_id(message.id), tmid=message.tmid)
-            for index, picture in enumerate(reply.pictures):
-                await self.sender.upload_file(
-                    message.rid,
-                    picture.filename,
-                    picture.data,
-                    picture.mime,
-                    description=picture.description,
-                    tmid=message.tmid,
-                )
-                log.debug("uploaded picture %d for %s", index, message.id)
+            for index, picture in enumerate(reply.pictures, start=1):
+                try:
+                    await self.sender.upload_file(
+                        message.rid,
+                        picture.filename,
+                        picture.data,
+                        picture.mime,
+                        description=picture.description,
+                        tmid=message.tmid,
+                    )
+                except TransportError as exc:
+                    log.warning("picture upload for %s failed: %s", message.id, exc)
+                    note = f"(No picture: the upload to Rocket.Chat failed — {describe_transport_error(exc)})"
+                    await self.sender.send_message(
+                        message.rid, note, msg_id=reply_id(message.id, index), tmid=message.tmid
+                    )
         except TransportError as exc:
             log.error("could not reply to %s in %s: %s", message.id, message.rid, exc)
         except Exception:

@@ -1,0 +1,234 @@
+"""`!overview`, `!chart`, `!agents`, `!departments`: parse, ask the service, render a reply.
+
+Every reply echoes what was resolved (range label, dates, time zone, department) and how many
+conversations the figures rest on, so nobody misreads a number; anything typed that is echoed back
+is escaped.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from .. import charts
+from ..analytics import AgentsReport, AnalyticsService, ChartReport, Department, OverviewReport
+from ..config import Settings
+from ..dates import DateRange, default_range, parse_range
+from ..errors import BadArgument
+from ..formatting import code, escape
+from ..metrics import split_metric
+from ..render import (
+    TIME_METRICS,
+    chart_summary,
+    date_range_text,
+    delta,
+    duration,
+    label,
+    number,
+    parse_hhmmss,
+    sparkline,
+    table,
+)
+from .args import parse_arguments
+from .router import Invocation, Picture, Reply, Router
+
+log = logging.getLogger(__name__)
+
+SECTIONS = {
+    "conversations": "Conversations",
+    "conversation": "Conversations",
+    "conv": "Conversations",
+    "productivity": "Productivity",
+    "prod": "Productivity",
+}
+# Overview figures that get a change against the previous period: volume (neutral) and times (lower is better).
+DELTAS: dict[str, bool | None] = {
+    "Total_conversations": None,
+    "Total_messages": None,
+    "Conversations_per_day": None,
+    "Avg_response_time": True,
+    "Avg_first_response_time": True,
+    "Avg_reaction_time": True,
+}
+
+
+@dataclass
+class Services:
+    analytics: AnalyticsService
+    settings: Settings
+    clock: Callable[[], datetime]
+    pictures: bool = True  # render chart PNGs when the [charts] extra is installed
+
+
+def services_of(invocation: Invocation) -> Services:
+    services = invocation.services
+    assert isinstance(services, Services), "app.py wires Services into every invocation"
+    return services
+
+
+def resolve_range(services: Services, command: str, text: str) -> DateRange:
+    settings = services.settings
+    options: dict[str, Any] = {
+        "now": services.clock(),
+        "tz": settings.timezone,
+        "week_start": settings.week_start,
+        "date_order": settings.date_order,
+        "max_days": settings.max_days,
+    }
+    if not text.strip():
+        return default_range(command, defaults=dict(settings.default_ranges), **options)
+    return parse_range(text, **options)
+
+
+def heading(title: str, rng: DateRange, tz: str, department: Department | None) -> str:
+    where = f" · department {escape(department.name, limit=60)}" if department else ""
+    return f"*{title}* · {escape(rng.label, limit=60)}: {date_range_text(rng.start, rng.end, tz)}{where}"
+
+
+def based_on(count: int) -> str:
+    if count == 0:
+        return "No conversations in this period."
+    return f"Based on {number(count)} conversation{'s' if count != 1 else ''}."
+
+
+def show_value(key: str, value: Any) -> str:
+    if key in TIME_METRICS:
+        seconds = parse_hhmmss(value)
+        return duration(seconds) if seconds is not None else str(value)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return number(value)
+    return escape(str(value), limit=40)
+
+
+def render_overview(report: OverviewReport, tz: str) -> str:
+    lines = [heading("Omnichannel overview", report.range, tz, report.department)]
+    lines.append(
+        f"Compared with {escape(report.previous.label, limit=60)}: "
+        f"{date_range_text(report.previous.start, report.previous.end, '')}"
+    )
+    for section, figures in report.sections.items():
+        lines.append(f"*{label(section)}*")
+        previous = report.previous_sections.get(section)
+        for key, value in figures.values.items():
+            line = f"• {label(key)}: {show_value(key, value)}"
+            current_number, previous_number = figures.number(key), previous.number(key) if previous else None
+            if key in DELTAS and current_number is not None and previous_number is not None:
+                line += f"  {delta(current_number, previous_number, lower_is_better=DELTAS[key])}"
+            lines.append(line)
+    lines.append(based_on(report.conversations))
+    return "\n".join(lines)
+
+
+def render_chart(report: ChartReport, tz: str) -> str:
+    summary = chart_summary(report.metric.name, report.labels, report.points, is_time=report.metric.is_time)
+    lines = [heading(label(report.metric.name), report.range, tz, report.department)]
+    spark = sparkline(report.points)
+    lines.append((code(spark) + "  " if spark else "") + summary.text())
+    lines.append(based_on(report.conversations))
+    return "\n".join(lines)
+
+
+def render_agents(report: AgentsReport, tz: str) -> str:
+    lines = [heading(f"{label(report.metric.name)} by agent", report.range, tz, report.department)]
+    if not report.rows:
+        lines.append("No agent has figures in this period.")
+    else:
+        rows = []
+        for rank, row in enumerate(report.rows, start=1):
+            shown = duration(row.value) if report.metric.is_time and row.value is not None else row.shown
+            rows.append([str(rank), escape(row.agent, limit=30), shown])
+        lines.append(table(["#", label("Agent"), label(report.column)], rows, max_rows=40))
+    lines.append(based_on(report.conversations))
+    return "\n".join(lines)
+
+
+def register_analytics(router: Router) -> None:
+    p = router.prefix
+
+    @router.command(
+        "overview",
+        summary="conversations and productivity, with the change against the previous period",
+        usage="overview [conversations|productivity] [RANGE] [dept=NAME]",
+        examples=("overview", "overview last week", "overview productivity this month dept=Sales"),
+        aliases=("ov", "stats"),
+    )
+    async def overview(invocation: Invocation) -> Reply:
+        services = services_of(invocation)
+        args = parse_arguments(invocation.args)
+        words = list(args.words)
+        sections: tuple[str, ...] = ("Conversations", "Productivity")
+        if words and words[0].lower() in SECTIONS:
+            sections = (SECTIONS[words.pop(0).lower()],)
+        rng = resolve_range(services, "overview", " ".join(words))
+        department = await services.analytics.department(args.options.get("dept"))
+        report = await services.analytics.overview(sections, rng, department)
+        return Reply(render_overview(report, services.settings.timezone), data=report)
+
+    @router.command(
+        "chart",
+        summary="one metric over time: summary, sparkline and a picture",
+        usage="chart NAME [RANGE] [dept=NAME]",
+        examples=("chart Avg_response_time", "chart frt last 30 days dept=Sales", "chart conversations yesterday"),
+        aliases=("graph",),
+    )
+    async def chart(invocation: Invocation) -> Reply:
+        services = services_of(invocation)
+        args = parse_arguments(invocation.args)
+        metric, rest = split_metric(list(args.words))
+        rng = resolve_range(services, "chart", " ".join(rest))
+        department = await services.analytics.department(args.options.get("dept"))
+        report = await services.analytics.chart(metric, rng, department)
+        text = render_chart(report, services.settings.timezone)
+        pictures: tuple[Picture, ...] = ()
+        if not services.pictures:
+            pass
+        elif not charts.charts_available():
+            text += "\n(No picture: the bot's server lacks the [charts] extra — an admin can install it.)"
+        else:
+            subtitle = date_range_text(rng.start, rng.end, services.settings.timezone)
+            if department is not None:
+                subtitle += f" · {department.name}"
+            data = await charts.render_line_chart_async(
+                metric.name, report.labels, report.points, is_time=metric.is_time, subtitle=subtitle
+            )
+            name = f"{metric.name.lower()}-{rng.start.isoformat()}-{rng.end.isoformat()}.png"
+            pictures = (Picture(name, data, description=f"{label(metric.name)}, {subtitle}"),)
+        return Reply(text, pictures=pictures, data=report)
+
+    @router.command(
+        "agents",
+        summary="one metric per agent, ranked",
+        usage="agents NAME [RANGE] [dept=NAME]",
+        examples=("agents frt", "agents conversations last month", "agents response time this week dept=Support"),
+        aliases=("agent",),
+    )
+    async def agents(invocation: Invocation) -> Reply:
+        services = services_of(invocation)
+        args = parse_arguments(invocation.args)
+        metric, rest = split_metric(list(args.words))
+        rng = resolve_range(services, "agents", " ".join(rest))
+        department = await services.analytics.department(args.options.get("dept"))
+        report = await services.analytics.agents(metric, rng, department)
+        return Reply(render_agents(report, services.settings.timezone), data=report)
+
+    @router.command(
+        "departments",
+        summary="the departments you can name with dept=",
+        usage="departments",
+        examples=("departments",),
+        aliases=("depts", "dept"),
+    )
+    async def departments(invocation: Invocation) -> Reply:
+        services = services_of(invocation)
+        if invocation.args.strip():
+            raise BadArgument(f"{code(p + 'departments')} takes no arguments.")
+        found = await services.analytics.departments()
+        if not found:
+            return Reply("There are no Omnichannel departments in this workspace.")
+        rows = [[escape(d.name, limit=40), "yes" if d.enabled else "no"] for d in found]
+        quoted = code('dept="Customer Success"')
+        hint = f"Name one with {code('dept=Sales')}; quote names with spaces: {quoted}."
+        return Reply("*Departments*\n" + table(["Department", "Enabled"], rows, max_rows=60) + "\n" + hint, data=found)
