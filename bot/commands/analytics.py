@@ -94,10 +94,16 @@ def based_on(count: int) -> str:
     return f"Based on {number(count)} conversation{'s' if count != 1 else ''}."
 
 
+NO_DATA = "no data"
+
+
 def show_value(key: str, value: Any) -> str:
     if key in TIME_METRICS:
+        # Rocket.Chat answers "00:00:00" when no conversation has the metric: that is no data, not 0 s.
         seconds = parse_hhmmss(value)
-        return duration(seconds) if seconds is not None else str(value)
+        if seconds is None:
+            return escape(str(value), limit=20)
+        return duration(seconds) if seconds > 0 else NO_DATA
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return number(value)
     return escape(str(value), limit=40)
@@ -115,7 +121,11 @@ def render_overview(report: OverviewReport, tz: str) -> str:
         for key, value in figures.values.items():
             line = f"• {label(key)}: {show_value(key, value)}"
             current_number, previous_number = figures.number(key), previous.number(key) if previous else None
-            if key in DELTAS and current_number is not None and previous_number is not None:
+            comparable = current_number is not None and previous_number is not None
+            if key in TIME_METRICS and not (current_number and previous_number):
+                comparable = False  # a side without data: a change would mean nothing
+            if key in DELTAS and comparable:
+                assert current_number is not None and previous_number is not None
                 line += f"  {delta(current_number, previous_number, lower_is_better=DELTAS[key])}"
             lines.append(line)
     lines.append(based_on(report.conversations))

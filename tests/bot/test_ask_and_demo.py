@@ -1,0 +1,125 @@
+"""`ask` and `demo` as people run them, and the chart reply of a bot installed without [charts]."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from bot.sandbox import Sandbox
+from tests.sandbox.workspace import BOT_PAT
+
+from .analytics_data import analytics_workspace
+from .harness import Poster, Replies
+from .test_check_and_cli import wait_for_line
+
+pytestmark = pytest.mark.anyio
+NO_MATPLOTLIB = (
+    "import sys; sys.modules['matplotlib'] = None; from bot.__main__ import main; sys.exit(main(sys.argv[1:]))"
+)
+
+
+@pytest.fixture
+async def sb() -> AsyncIterator[Sandbox]:
+    async with Sandbox(analytics_workspace()) as sandbox:
+        yield sandbox
+
+
+async def run(args: list[str], env: dict[str, str], *, python_code: str | None = None) -> tuple[int, str, str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("RC_")}
+    command = [sys.executable, "-c", python_code, *args] if python_code else [sys.executable, "-m", "bot", *args]
+    process = await asyncio.create_subprocess_exec(
+        *command, env={**clean, **env}, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+    )
+    out, err = await asyncio.wait_for(process.communicate(), 120)
+    assert process.returncode is not None
+    return process.returncode, out.decode(), err.decode()
+
+
+def env_for(sb: Sandbox) -> dict[str, str]:
+    return {"RC_URL": sb.url, "RC_USER_ID": "u-bot", "RC_AUTH_TOKEN": BOT_PAT}
+
+
+async def test_ask_prints_the_reply(sb: Sandbox) -> None:
+    code, out, err = await run(["ask", "!agents frt 2024-03-04..2024-03-05"], env_for(sb))
+    assert (code, err) == (0, "")
+    assert "1  jane                           1m 15s" in out
+
+
+async def test_ask_json_gives_the_structured_result(sb: Sandbox) -> None:
+    code, out, _ = await run(["ask", "overview conversations 2024-03-05", "--json"], env_for(sb))
+    assert code == 0
+    result = json.loads(out)
+    assert result["command"] == "overview"
+    assert result["result"]["range"]["start"] == "2024-03-05"
+    assert result["result"]["sections"]["Conversations"]["values"]["Total_conversations"] == 2
+    assert result["result"]["conversations"] == 2
+
+
+async def test_ask_exit_codes_for_user_and_server_errors(sb: Sandbox) -> None:
+    code, out, err = await run(["ask", "overview the day after tomorrow"], env_for(sb))
+    assert code == 2 and out == ""
+    assert "future" in err and "Usage: `!overview" in err
+    sb.fault("livechat/analytics/overview", status=503)
+    code, _, err = await run(["ask", "overview 2024-03-05"], env_for(sb))
+    assert code == 1
+    assert "Rocket.Chat isn't answering properly" in err
+    assert BOT_PAT not in err
+
+
+async def test_a_bot_without_the_charts_extra_still_answers_with_text(sb: Sandbox) -> None:
+    replies = Replies(sb)
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("RC_")}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-c",
+        NO_MATPLOTLIB,
+        "run",
+        env={**clean, **env_for(sb)},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    assert process.stderr is not None
+    try:
+        await wait_for_line(process.stderr, "connected (session")
+        async with httpx.AsyncClient(base_url=sb.url) as http:
+            maria = await Poster.login(http, "maria")
+            command = await maria.post("r-managers", "!chart conversations 2024-03-04..2024-03-06")
+            answer = (await replies.answer_to(command, within=20))["msg"]
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert await asyncio.wait_for(process.wait(), 30) == 0
+    assert "`▅█▁`  total 3" in answer
+    assert answer.endswith("(No picture: the bot's server lacks the [charts] extra — an admin can install it.)")
+    assert not [u for u in sb.store.uploads.values() if u["userId"] == "u-bot"]
+
+
+async def test_demo_says_and_saves_pictures(tmp_path: Path) -> None:
+    pictures = tmp_path / "pictures"
+    code, out, err = await run(
+        [
+            "demo",
+            "--say",
+            "!overview last week",
+            "--say",
+            "!chart frt last 30 days dept=Sales",
+            "--pictures",
+            str(pictures),
+        ],
+        {},
+    )
+    assert code == 0, err
+    assert "maria.manager: !overview last week" in out
+    assert "analytics-bot: *Omnichannel overview* · last week: " in out
+    assert "analytics-bot: *Average of First Response Time* · last 30 days: " in out
+    assert "· department Sales" in out
+    saved = list(pictures.glob("*.png"))
+    assert len(saved) == 1 and saved[0].read_bytes().startswith(b"\x89PNG")
+    assert f"[picture saved: {saved[0]}]" in out

@@ -1,0 +1,184 @@
+"""Analytics commands end to end: a manager types, the bot queries the sandbox, the reply is exact."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+
+from bot.sandbox import Sandbox
+
+from .analytics_data import analytics_workspace
+from .harness import Poster, Replies, running_bot
+
+pytestmark = pytest.mark.anyio
+MANAGERS = "r-managers"
+
+
+@pytest.fixture
+async def sb() -> AsyncIterator[Sandbox]:
+    async with Sandbox(analytics_workspace()) as sandbox:
+        yield sandbox
+
+
+async def ask(sb: Sandbox, *texts: str, user: str = "maria") -> list[str]:
+    """Post each text as `user` in #omnichannel-managers and return the bot's reply texts."""
+    replies = Replies(sb)
+    answers = []
+    async with httpx.AsyncClient(base_url=sb.url) as http:
+        poster = await Poster.login(http, user)
+        async with running_bot(sb):
+            for text in texts:
+                command = await poster.post(MANAGERS, text)
+                answers.append((await replies.answer_to(command))["msg"])
+    return answers
+
+
+async def test_overview_both_sections_with_previous_period(sb: Sandbox) -> None:
+    [reply] = await ask(sb, "!overview 2024-03-05")
+    assert reply == "\n".join(
+        [
+            "*Omnichannel overview* · 5 Mar 2024: Tue 5 Mar 2024, UTC",
+            "Compared with the day before: Mon 4 Mar 2024",
+            "*Conversations*",
+            "• Total Conversations: 2  ▲ 100%",
+            "• Open Conversations: 1",
+            "• On hold conversations: 0",
+            "• Total Messages: 8  ▲ 167%",
+            "• Busiest Day: Tuesday",
+            "• Conversations per Day: 2.00  ▲ 100%",
+            "• Busiest Time: 2PM - 3PM",
+            "*Productivity*",
+            "• Average of Response Time: 1m 05s  ▼ 50% (better)",
+            "• Average of First Response Time: 1m 00s  ▼ 50% (better)",
+            "• Average of Reaction Time: 8s  ▼ 60% (better)",
+            "Based on 2 conversations.",
+        ]
+    )
+
+
+async def test_overview_one_section_with_a_department(sb: Sandbox) -> None:
+    conversations, productivity = await ask(
+        sb,
+        "!overview conversations 2024-03-05 dept=sales",
+        '@analytics-bot overview productivity 2024-03-04 dept="SUPPORT"',
+    )
+    assert (
+        conversations.splitlines()[0] == "*Omnichannel overview* · 5 Mar 2024: Tue 5 Mar 2024, UTC · department Sales"
+    )
+    assert "• Total Conversations: 1  = 0%" in conversations
+    assert "• Total Messages: 6  ▲ 100%" in conversations
+    assert "*Productivity*" not in conversations
+    assert conversations.endswith("Based on 1 conversation.")
+    assert productivity.splitlines()[2:] == [
+        "*Productivity*",
+        "• Average of Response Time: no data",
+        "• Average of First Response Time: no data",
+        "• Average of Reaction Time: no data",
+        "No conversations in this period.",
+    ]
+
+
+async def test_one_day_chart_is_hourly(sb: Sandbox) -> None:
+    [reply] = await ask(sb, "!chart conversations 2024-03-05")
+    assert reply == "\n".join(
+        [
+            "*Total Conversations* · 5 Mar 2024: Tue 5 Mar 2024, UTC",
+            "`▁▁▁▁▁▁▁▁▁▁▁▁▁▁█▁▁▁▁▁▁▁▁▁`  total 2 · avg 0.1 per hour · max 2 (2PM-3PM) · min 0 (12AM-1AM)",
+            "Based on 2 conversations.",
+        ]
+    )
+
+
+async def test_multi_day_chart_with_a_picture(sb: Sandbox) -> None:
+    [reply] = await ask(sb, "!chart Avg_first_response_time 2024-03-04..2024-03-06")
+    assert reply == "\n".join(
+        [
+            "*Average of First Response Time* · 4 – 6 Mar 2024: Mon 4 – Wed 6 Mar 2024, UTC",
+            "`█▅▁`  avg 1m 30s · max 2m 00s (3/4) · min 1m 00s (3/5) · no data on 1 of 3 days",
+            "Based on 3 conversations.",
+        ]
+    )
+    pictures = [u for u in sb.store.uploads.values() if u["userId"] == "u-bot"]
+    assert len(pictures) == 1
+    assert pictures[0]["rid"] == MANAGERS and pictures[0]["type"] == "image/png"
+    assert sb.store.upload_data[pictures[0]["_id"]].startswith(b"\x89PNG\r\n\x1a\n")
+    posted = [m for m in sb.store.messages.values() if m.get("file", {}).get("_id") == pictures[0]["_id"]]
+    assert posted and posted[0]["u"]["username"] == "analytics-bot"
+
+
+async def test_agents_are_ranked_numerically(sb: Sandbox) -> None:
+    frt, share = await ask(sb, "!agents frt 2024-03-04..2024-03-05", "!agents conversations 2024-03-04..2024-03-05")
+    assert frt == "\n".join(
+        [
+            "*Average of First Response Time by agent* · 4 – 5 Mar 2024: Mon 4 – Tue 5 Mar 2024, UTC",
+            "```",
+            "#  Agent  Average of First Response Time",
+            "-  -----  ------------------------------",
+            "1  jane                           1m 15s",
+            "2  john                           1m 30s",
+            "```",
+            "Based on 3 conversations.",
+        ]
+    )
+    assert "1  jane               66.67%" in share and "2  john               33.33%" in share
+
+
+async def test_departments_list(sb: Sandbox) -> None:
+    [reply] = await ask(sb, "!departments")
+    assert "Customer Success  yes" in reply and "Sales             yes" in reply
+    assert reply.endswith('quote names with spaces: `dept="Customer Success"`.')
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("!chart respons time", "I don't know the chart “respons”. Did you mean `Avg_response_time`?"),
+        ("!chart", "Which chart?"),
+        ("!overview last week dept=Marketing", "There is no department “Marketing”."),
+        ("!overview last week dept=sup", "Did you mean `dept=Support`?"),
+        ("!overview fortnight-ish", "understand"),
+        ("!overview tomorrow", "future"),
+        ("!agents frt next week", "future"),
+        ("!overview last week colour=red", "Unknown option “colour=”."),
+        ('!overview dept="Customer Success', "A quote is not closed"),
+    ],
+)
+async def test_bad_input_gets_a_specific_message_and_the_usage(sb: Sandbox, text: str, expected: str) -> None:
+    [reply] = await ask(sb, text)
+    assert expected in reply
+    assert "\nUsage: `!" in reply
+
+
+async def test_an_unknown_department_lists_the_real_ones(sb: Sandbox) -> None:
+    [reply] = await ask(sb, "!agents frt dept=Marketing")
+    assert "Departments: Customer Success, Sales, Support." in reply
+
+
+async def test_askers_are_judged_by_their_own_roles() -> None:
+    """With roles readable (view-full-other-user-info granted to the bot), an admin gets figures and an
+    ordinary user is refused; the service account's own roles never decide."""
+    grants = {"view-full-other-user-info": ["admin", "bot"]}
+    async with Sandbox(analytics_workspace(Sandbox_Permissions=grants)) as sandbox:
+        [admin] = await ask(sandbox, "!overview 2024-03-05", user="admin")
+        replies = Replies(sandbox)
+        async with httpx.AsyncClient(base_url=sandbox.url) as http:
+            olivia = await Poster.login(http, "olivia")
+            async with running_bot(sandbox):
+                command = await olivia.post("GENERAL", "!overview 2024-03-05")
+                refused = (await replies.answer_to(command))["msg"]
+    assert "• Total Conversations: 2" in admin
+    assert "Total Conversations" not in refused and "only for people who may see them" in refused
+
+
+async def test_rate_limited_server_gets_a_human_message(sb: Sandbox) -> None:
+    sb.fault("livechat/analytics/overview", status=429, retry_after_ms=30000)
+    [reply] = await ask(sb, "!overview 2024-03-05")
+    assert reply == "Rocket.Chat is rate-limiting me right now; please try again in 30 s."
+
+
+async def test_server_error_gets_a_human_message(sb: Sandbox) -> None:
+    sb.fault("livechat/analytics/agent-overview", status=503)
+    [reply] = await ask(sb, "!agents frt 2024-03-05")
+    assert reply == "Rocket.Chat isn't answering properly right now; please try again in a minute."
