@@ -35,6 +35,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--pictures", metavar="DIR", default="demo-pictures", help="where chart pictures are saved")
     demo.add_argument("--seed", type=int, default=42, help="seed of the demo workspace (default 42)")
+    digest = commands.add_parser("digest", help="digest tools: preview prints a digest without posting it")
+    digest_commands = digest.add_subparsers(dest="digest_command", metavar="ACTION", required=True)
+    preview = digest_commands.add_parser("preview", help="print the digest that would be posted, without posting")
+    preview.add_argument("--config", metavar="FILE", help="TOML config file (default: config.toml if present)")
+    which = preview.add_mutually_exclusive_group()
+    which.add_argument("--name", help="the [[digest]] entry's name")
+    which.add_argument("--room", help="a room whose digest (from config or chat) to preview")
+    preview.add_argument("--date", help="the day it is posted on, YYYY-MM-DD (default: today)")
     sandbox = commands.add_parser("sandbox", help="run the local Rocket.Chat-compatible sandbox server")
     try:
         from bot.sandbox import cli as sandbox_cli
@@ -48,10 +56,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.command in ("run", "check", "ask"):
+    if args.command in ("run", "check", "ask", "digest"):
         from bot import cli
 
-        return {"run": cli.run, "check": cli.check, "ask": cli.ask}[args.command](args)
+        return {"run": cli.run, "check": cli.check, "ask": cli.ask, "digest": cli.digest_preview}[args.command](args)
     if args.command == "demo":
         try:
             from bot import demo

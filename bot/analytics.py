@@ -152,9 +152,12 @@ class AnalyticsService:
         listing = ", ".join(d.name for d in departments) or "none"
         raise BadArgument(f"There is no department “{escape(name, limit=40)}”.{hint} Departments: {listing}.")
 
+    async def figures(self, section: str, rng: DateRange, department: Department | None) -> Figures:
+        """One overview section ("Conversations" or "Productivity") for one range."""
+        return _figures(await self.source.overview(section, rng.start, rng.end, _id(department)), section)
+
     async def _count(self, rng: DateRange, department: Department | None) -> int:
-        rows = await self.source.overview("Conversations", rng.start, rng.end, _id(department))
-        figures = _figures(rows, "Conversations")
+        figures = await self.figures("Conversations", rng, department)
         return int(figures.number("Total_conversations") or 0)
 
     async def overview(

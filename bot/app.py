@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -20,10 +20,12 @@ import httpx
 from .access import Access
 from .analytics import AnalyticsService
 from .commands.analytics import Services, register_analytics
+from .commands.digest import register_digest
 from .commands.help import register_help
 from .commands.router import Router
 from .config import Settings
 from .dates import DateRangeError, parse_range
+from .digests import Digests
 from .dispatch import Dispatcher
 from .errors import AuthFailed, ConfigError, InvalidResponse, TransportError
 from .pipeline import Command, Drop, Pipeline
@@ -31,6 +33,7 @@ from .rocketchat.ids import reply_id
 from .rocketchat.models import IncomingMessage
 from .rocketchat.realtime import RealtimeClient, websocket_url
 from .rocketchat.rest import Identity, RestClient
+from .state import State
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
@@ -47,6 +50,7 @@ class Room:
 def build_router(settings: Settings) -> Router:
     router = Router(prefix=settings.prefix)
     register_analytics(router)
+    register_digest(router)
     register_help(router)
     return router
 
@@ -77,6 +81,7 @@ class BotApp:
         backoff: Callable[[], Iterator[float]] | None = None,
         router: Router | None = None,
         services: Any = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.settings = settings
         self.clock = clock
@@ -104,6 +109,9 @@ class BotApp:
         self.realtime: RealtimeClient | None = None
         self._catching_up: asyncio.Lock = asyncio.Lock()
         self._stopping = False
+        self._sleep = sleep
+        self.services = services
+        self.digests: Digests | None = None
         self.sessions = 0  # realtime sessions established and caught up
         self._session_change = asyncio.Condition()
 
@@ -122,6 +130,7 @@ class BotApp:
                 allowed_rooms=self.settings.rooms,
             )
             log.info("logged in as %s (%s)", self.identity.username, self.identity.user_id)
+            scheduler = await self._start_digests()
             options: dict[str, Any] = {}
             if self._backoff is not None:
                 options["backoff"] = self._backoff
@@ -135,15 +144,32 @@ class BotApp:
                 silence_timeout=self.settings.silence_timeout,
                 **options,
             )
-            if not self._stopping:
-                await self.realtime.run()
+            try:
+                if not self._stopping:
+                    await self.realtime.run()
+            finally:
+                self.stop()
+                await scheduler
         finally:
             await self.dispatcher.drain(grace=10)
             await self.rest.aclose()
+            if self.digests is not None:
+                self.digests.state.close()
+
+    async def _start_digests(self) -> asyncio.Task[None]:
+        """Open the state file (a corrupt one raises StateError: fatal), sync [[digest]] entries, start posting."""
+        state = await asyncio.to_thread(State, self.settings.state_file)
+        self.digests = Digests(self.settings, state, self.rest, clock=self.clock, sleep=self._sleep)
+        if isinstance(self.services, Services):
+            self.services.digests = self.digests
+        await self.digests.sync_config()
+        return asyncio.get_running_loop().create_task(self.digests.scheduler.run(), name="digest scheduler")
 
     def stop(self) -> None:
         """Stop listening; in-flight replies finish (bounded) before `run()` returns."""
         self._stopping = True
+        if self.digests is not None:
+            self.digests.scheduler.stop()
         if self.realtime is not None:
             self.realtime.stop()
 

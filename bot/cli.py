@@ -14,6 +14,7 @@ from .check import FAILED, run_checks
 from .config import Settings, load_settings
 from .errors import AuthFailed, ConfigError, TransportError
 from .rocketchat.rest import RestClient
+from .state import StateError
 
 log = logging.getLogger("bot")
 
@@ -42,6 +43,9 @@ async def _run(settings: Settings) -> int:
     except AuthFailed as exc:
         print(f"analytics-bot: Rocket.Chat refused the bot's credentials: {exc}", file=sys.stderr)
         return 1
+    except (ConfigError, StateError) as exc:
+        print(f"analytics-bot: cannot start: {exc}", file=sys.stderr)
+        return 2
     except TransportError as exc:
         print(f"analytics-bot: cannot start: {exc}", file=sys.stderr)
         return 1
@@ -76,6 +80,16 @@ def ask(args: argparse.Namespace) -> int:
 
     pictures = Path(args.pictures) if args.pictures else None
     return asyncio.run(run_ask(settings, args.text, as_json=args.json, pictures=pictures))
+
+
+def digest_preview(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    if settings is None:
+        return 2
+    setup_logging("WARNING")
+    from .digest_preview import preview
+
+    return asyncio.run(preview(settings, name=args.name, room=args.room, day=args.date))
 
 
 def check(args: argparse.Namespace) -> int:

@@ -7,6 +7,7 @@ object can be logged or shown in a traceback safely.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import os
 import tomllib
@@ -52,6 +53,24 @@ class Secret:
 
 
 @dataclass(frozen=True)
+class DigestEntry:
+    """One `[[digest]]` table as written; app.py turns it into a schedule (time, weekdays, zone checked there)."""
+
+    name: str
+    room: str
+    time: str = "09:00"
+    timezone: str | None = None  # default: [bot] timezone
+    weekdays: str = "mon-fri"
+    range: str = "yesterday"
+    sections: tuple[str, ...] = ("conversations", "productivity", "departments", "agents", "trend")
+    departments: tuple[str, ...] = ()
+    skip_when_empty: bool = False
+
+
+_DIGEST_KEYS = {f.name for f in dataclasses.fields(DigestEntry)}
+
+
+@dataclass(frozen=True)
 class Settings:
     url: str
     user_id: str | None = None
@@ -76,6 +95,9 @@ class Settings:
     week_start: str = "monday"
     max_days: int = 366
     default_ranges: tuple[tuple[str, str], ...] = DEFAULT_RANGES
+    digests: tuple[DigestEntry, ...] = ()
+    state_file: str = "state.sqlite3"
+    digest_grace: float = 7200.0  # seconds after the scheduled time a late digest may still be posted
 
     @property
     def uses_token(self) -> bool:
@@ -107,6 +129,8 @@ _KEYS: dict[tuple[str, str], tuple[str, str, str]] = {
     ("dates", "overview"): ("default_overview", "range", 'overview = "today"'),
     ("dates", "chart"): ("default_chart", "range", 'chart = "last 7 days"'),
     ("dates", "agents"): ("default_agents", "range", 'agents = "last 7 days"'),
+    ("digests", "state_file"): ("state_file", "str", 'state_file = "/var/lib/analytics-bot/state.sqlite3"'),
+    ("digests", "grace_minutes"): ("digest_grace", "minutes", "grace_minutes = 120"),
     ("realtime", "ping_interval"): ("ping_interval", "seconds", "ping_interval = 20"),
     ("realtime", "silence_timeout"): ("silence_timeout", "seconds", "silence_timeout = 35"),
 }
@@ -127,6 +151,8 @@ def load_settings(path: str | Path | None = None, env: Mapping[str, str] | None 
     if path is not None or DEFAULT_PATH.exists():
         raw = _read_toml(Path(path) if path is not None else DEFAULT_PATH)
     values: dict[str, Any] = {}
+    if "digest" in raw:
+        values["digests"] = _digest_entries(raw.pop("digest"))
     for section, table in raw.items():
         if not isinstance(table, dict):
             raise ConfigError(f"[{section}] must be a table of keys, e.g.\n[{section}]\n...; got {section} = {table!r}")
@@ -152,6 +178,45 @@ def _read_toml(path: Path) -> dict[str, Any]:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"config file {str(path)!r} is not valid TOML: {exc}") from None
+
+
+def _digest_entries(raw: Any) -> tuple[DigestEntry, ...]:
+    example = '[[digest]]\nname = "managers-daily"\nroom = "omnichannel-managers"\ntime = "09:00"'
+    if not isinstance(raw, list) or not all(isinstance(t, dict) for t in raw):
+        raise ConfigError(f"digests are written as [[digest]] tables, for example:\n{example}")
+    entries: list[DigestEntry] = []
+    for index, table in enumerate(raw, start=1):
+        where = f"[[digest]] #{index}" + (f" ({table['name']!r})" if isinstance(table.get("name"), str) else "")
+        unknown = sorted(set(table) - _DIGEST_KEYS)
+        if unknown:
+            close = difflib.get_close_matches(unknown[0], sorted(_DIGEST_KEYS), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise ConfigError(
+                f"{where}: unknown key {unknown[0]!r}{hint}; known keys: {', '.join(sorted(_DIGEST_KEYS))}"
+            )
+        for key in ("name", "room"):
+            if not isinstance(table.get(key), str) or not table[key].strip():
+                raise ConfigError(
+                    f"{where}: {key!r} is required and must be a non-empty string, for example:\n{example}"
+                )
+        fields: dict[str, Any] = {}
+        for key, value in table.items():
+            default = getattr(DigestEntry, key, None) if key not in ("name", "room") else ""
+            if isinstance(default, tuple):
+                if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                    raise ConfigError(f'{where}: {key!r} must be a list of strings, e.g. {key} = ["Sales"]')
+                value = tuple(value)
+            elif isinstance(default, bool):
+                if not isinstance(value, bool):
+                    raise ConfigError(f"{where}: {key!r} must be true or false")
+            elif not isinstance(value, str) or not value.strip():
+                raise ConfigError(f"{where}: {key!r} must be a non-empty string")
+            fields[key] = value.strip() if isinstance(value, str) else value
+        entry = DigestEntry(**fields)
+        if any(e.name == entry.name for e in entries):
+            raise ConfigError(f"{where}: the name {entry.name!r} is used twice; each [[digest]] needs its own name")
+        entries.append(entry)
+    return tuple(entries)
 
 
 def _unknown_key(section: str, key: str) -> str:
@@ -196,6 +261,11 @@ def _convert(section: str, key: str, value: Any, *, source: str | None = None) -
         if number is None or number <= 0:
             raise bad("a positive number of seconds")
         return float(number)
+    if kind == "minutes":
+        number = _number(value, from_env)
+        if number is None or number <= 0:
+            raise bad("a positive number of minutes")
+        return float(number) * 60
     if kind == "count":
         number = _number(value, from_env)
         if not isinstance(number, int) or number < 1:

@@ -11,6 +11,7 @@ import argparse
 import asyncio
 import logging
 import sys
+import tempfile
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -59,7 +60,13 @@ async def run_demo(says: list[str] | None, *, pictures: Path, seed: int, out: Ca
     now = datetime.now(UTC)
     document = demo_data.demo_document(seed=seed, now=now)
     async with Sandbox(document, seed=seed) as sb:
-        settings = Settings(url=sb.url, user_id=demo_data.BOT_USER_ID, auth_token=Secret(demo_data.BOT_TOKEN))
+        scratch = tempfile.mkdtemp(prefix="analytics-bot-demo-")  # the demo's digests live only as long as it does
+        settings = Settings(
+            url=sb.url,
+            user_id=demo_data.BOT_USER_ID,
+            auth_token=Secret(demo_data.BOT_TOKEN),
+            state_file=str(Path(scratch) / "state.sqlite3"),
+        )
         app = BotApp(settings)
         bot = asyncio.create_task(app.run())
         try:

@@ -29,6 +29,7 @@ from .errors import (
 from .formatting import fit
 from .pipeline import Command
 from .rocketchat.ids import reply_id
+from .rocketchat.models import MessageSender
 
 log = logging.getLogger(__name__)
 
@@ -39,17 +40,7 @@ REFUSAL = (
 )
 
 
-class Sender(Protocol):
-    async def send_message(
-        self,
-        rid: str,
-        text: str,
-        *,
-        msg_id: str,
-        tmid: str | None = None,
-        attachments: list[dict[str, Any]] | None = None,
-    ) -> dict[str, Any] | None: ...
-
+class Sender(MessageSender, Protocol):
     async def upload_file(
         self,
         rid: str,

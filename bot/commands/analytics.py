@@ -61,6 +61,7 @@ class Services:
     settings: Settings
     clock: Callable[[], datetime]
     pictures: bool = True  # render chart PNGs when the [charts] extra is installed
+    digests: Any = None  # bot.digests.Digests once the state file is open (commands/digest.py)
 
 
 def services_of(invocation: Invocation) -> Services:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from ..errors import InvalidResponse
 
@@ -88,3 +88,17 @@ class IncomingMessage:
             room_name=meta.get("roomName") if isinstance(meta.get("roomName"), str) else None,
             room_participant=participant if isinstance(participant, bool) else None,
         )
+
+
+class MessageSender(Protocol):
+    """What posting needs of the REST client: `chat.sendMessage` with a client-chosen `_id`."""
+
+    async def send_message(
+        self,
+        rid: str,
+        text: str,
+        *,
+        msg_id: str,
+        tmid: str | None = None,
+        attachments: list[dict[str, Any]] | None = None,
+    ) -> dict[str, Any] | None: ...

@@ -189,6 +189,9 @@ class RestClient:
     async def room_info(self, rid: str) -> Json:
         return _obj(await self._object("GET", "rooms.info", params={"roomId": rid}), "room", "rooms.info")
 
+    async def room_info_by_name(self, name: str) -> Json:
+        return _obj(await self._object("GET", "rooms.info", params={"roomName": name}), "room", "rooms.info")
+
     async def send_message(
         self,
         rid: str,
@@ -225,6 +228,16 @@ class RestClient:
                 return None
             return _obj(body, "message", "chat.sendMessage")
         raise AssertionError("unreachable")
+
+    async def message_exists(self, message_id: str) -> bool:
+        """Whether a message with this id is stored (chat.getMessage); used to reconcile a crashed post."""
+        try:
+            await self._object("GET", "chat.getMessage", params={"msgId": message_id})
+        except BadRequest as exc:
+            if exc.error_type == "error-message-not-found":
+                return False
+            raise
+        return True
 
     async def sync_messages(self, rid: str, since: datetime) -> tuple[list[Json], list[Json]]:
         """(updated, deleted) since `since` (`chat.syncMessages`): inserts and edits, newest first."""

@@ -113,6 +113,19 @@ def register(api: Api) -> None:
         assert sent is not None
         return {"ts": sent["ts"].timestamp() * 1000, "channel": str(target), "message": sent}
 
+    @api.route("GET", "chat.getMessage")
+    async def chat_get_message(ctx: Ctx) -> Any:
+        mid = ctx.q("msgId")
+        if not mid:
+            raise failure(
+                'The "msgId" query parameter must be provided. [error-invalid-params]',
+                error_type="error-invalid-params",
+            )
+        message = store.messages.get(mid)
+        if message is None or not store.can_access_room(ctx.me, store.rooms[message["rid"]]):
+            raise failure("Message not found [error-message-not-found]", error_type="error-message-not-found")
+        return {"message": message}
+
     @api.route("POST", "chat.update")
     async def chat_update(ctx: Ctx) -> Any:
         body = require_fields(ctx.body, "roomId", "msgId", "text")

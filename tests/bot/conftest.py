@@ -10,6 +10,7 @@ import pytest
 from bot.sandbox import Sandbox
 from tests.sandbox.workspace import small_workspace
 
+from .analytics_data import analytics_workspace
 from .harness import ShiftedClock
 
 
@@ -19,9 +20,13 @@ def server_clock() -> ShiftedClock:
 
 
 @pytest.fixture
-async def sb(server_clock: ShiftedClock) -> AsyncIterator[Sandbox]:
-    """The small workspace with the REST rate limiter off (the tests post many messages as people)."""
-    async with Sandbox(small_workspace(API_Enable_Rate_Limiter=False), clock=server_clock) as sandbox:
+async def sb(server_clock: ShiftedClock, request: pytest.FixtureRequest) -> AsyncIterator[Sandbox]:
+    """A sandbox with the REST rate limiter off (the tests post many messages as people): the small workspace,
+    or the known analytics data for modules marked `@pytest.mark.workspace("analytics")`."""
+    marker = request.node.get_closest_marker("workspace")
+    kind = marker.args[0] if marker else "small"
+    documents = {"small": lambda: small_workspace(API_Enable_Rate_Limiter=False), "analytics": analytics_workspace}
+    async with Sandbox(documents[kind](), clock=server_clock) as sandbox:
         yield sandbox
 
 

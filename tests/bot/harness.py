@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import tempfile
 import weakref
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -121,7 +123,16 @@ class Poster:
 
 
 def bot_settings(sb: Sandbox, **overrides: Any) -> Settings:
-    base = Settings(url=sb.url, user_id="u-bot", auth_token=Secret(BOT_PAT), ping_interval=0.5, silence_timeout=2.0)
+    """Settings for a test bot; its state file goes to a fresh temporary folder unless one is given."""
+    state_file = str(Path(tempfile.mkdtemp(prefix="analytics-bot-test-")) / "state.sqlite3")
+    base = Settings(
+        url=sb.url,
+        user_id="u-bot",
+        auth_token=Secret(BOT_PAT),
+        ping_interval=0.5,
+        silence_timeout=2.0,
+        state_file=state_file,
+    )
     return replace(base, **overrides)
 
 

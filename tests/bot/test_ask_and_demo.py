@@ -7,7 +7,7 @@ import json
 import os
 import signal
 import sys
-from collections.abc import AsyncIterator
+import tempfile
 from pathlib import Path
 
 import httpx
@@ -16,27 +16,22 @@ import pytest
 from bot.sandbox import Sandbox
 from tests.sandbox.workspace import BOT_PAT
 
-from .analytics_data import analytics_workspace
 from .harness import Poster, Replies
 from .test_check_and_cli import wait_for_line
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.workspace("analytics")]
+# Bot processes run in a scratch folder, so their state file (state.sqlite3) never lands in the repository.
+WORKDIR = tempfile.mkdtemp(prefix="analytics-bot-cli-")
 NO_MATPLOTLIB = (
     "import sys; sys.modules['matplotlib'] = None; from bot.__main__ import main; sys.exit(main(sys.argv[1:]))"
 )
-
-
-@pytest.fixture
-async def sb() -> AsyncIterator[Sandbox]:
-    async with Sandbox(analytics_workspace()) as sandbox:
-        yield sandbox
 
 
 async def run(args: list[str], env: dict[str, str], *, python_code: str | None = None) -> tuple[int, str, str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("RC_")}
     command = [sys.executable, "-c", python_code, *args] if python_code else [sys.executable, "-m", "bot", *args]
     process = await asyncio.create_subprocess_exec(
-        *command, env={**clean, **env}, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+        *command, env={**clean, **env}, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, cwd=WORKDIR
     )
     out, err = await asyncio.wait_for(process.communicate(), 120)
     assert process.returncode is not None
@@ -85,6 +80,7 @@ async def test_a_bot_without_the_charts_extra_still_answers_with_text(sb: Sandbo
         env={**clean, **env_for(sb)},
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
+        cwd=WORKDIR,
     )
     assert process.stderr is not None
     try:

@@ -6,6 +6,7 @@ import asyncio
 import os
 import signal
 import sys
+import tempfile
 from typing import Any
 
 import httpx
@@ -20,6 +21,8 @@ from tests.sandbox.workspace import BOT_PAT, small_workspace
 from .harness import Poster, Replies
 
 pytestmark = pytest.mark.anyio
+# Bot processes run in a scratch folder, so their state file (state.sqlite3) never lands in the repository.
+WORKDIR = tempfile.mkdtemp(prefix="analytics-bot-cli-")
 
 
 async def checks(document: dict[str, Any]) -> dict[str, Line]:
@@ -70,6 +73,7 @@ async def bot_process(command: str, env: dict[str, str]) -> asyncio.subprocess.P
         env={**clean, **env},
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
+        cwd=WORKDIR,
     )
 
 

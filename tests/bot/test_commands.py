@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import httpx
 import pytest
 
@@ -12,14 +10,8 @@ from bot.sandbox import Sandbox
 from .analytics_data import analytics_workspace
 from .harness import Poster, Replies, running_bot
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.workspace("analytics")]
 MANAGERS = "r-managers"
-
-
-@pytest.fixture
-async def sb() -> AsyncIterator[Sandbox]:
-    async with Sandbox(analytics_workspace()) as sandbox:
-        yield sandbox
 
 
 async def ask(sb: Sandbox, *texts: str, user: str = "maria") -> list[str]:

@@ -230,3 +230,31 @@ def test_the_example_config_documents_every_key_and_loads() -> None:
         assert f"{key} =" in text, f"config.example.toml does not document [{section}] {key}"
     settings = config.load_settings(example, env={"RC_USER_ID": "u1", "RC_AUTH_TOKEN": "t" * 20})
     assert settings.url == tomllib.loads(text)["rocketchat"]["url"]
+
+
+def test_digest_entries_are_read_and_checked(tmp_path: Path) -> None:
+    from bot.config import DigestEntry
+
+    good = tmp_path / "good.toml"
+    good.write_text(
+        '[rocketchat]\nurl = "https://chat.example.com"\n[digests]\ngrace_minutes = 30\n'
+        '[[digest]]\nname = "daily"\nroom = "#omnichannel-managers"\ndepartments = ["Sales"]\n'
+    )
+    settings = load_settings(good, env={"RC_USER_ID": "u1", "RC_AUTH_TOKEN": "t" * 20})
+    assert settings.digests == (DigestEntry(name="daily", room="#omnichannel-managers", departments=("Sales",)),)
+    assert settings.digest_grace == 1800.0
+
+    def problem(body: str) -> str:
+        bad = tmp_path / "bad.toml"
+        bad.write_text('[rocketchat]\nurl = "https://chat.example.com"\n' + body)
+        with pytest.raises(ConfigError) as caught:
+            load_settings(bad, env={"RC_USER_ID": "u1", "RC_AUTH_TOKEN": "t" * 20})
+        return str(caught.value)
+
+    assert "'room' is required" in problem('[[digest]]\nname = "x"\n')
+    assert "unknown key 'tme' (did you mean 'time'?)" in problem('[[digest]]\nname = "x"\nroom = "r"\ntme = "9"\n')
+    assert "'departments' must be a list of strings" in problem(
+        '[[digest]]\nname = "x"\nroom = "r"\ndepartments = "Sales"\n'
+    )
+    assert "used twice" in problem('[[digest]]\nname = "x"\nroom = "r"\n[[digest]]\nname = "x"\nroom = "s"\n')
+    assert "digests are written as [[digest]] tables" in problem('[digest]\nname = "x"\n')

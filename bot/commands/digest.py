@@ -1,0 +1,162 @@
+"""`!digest ...`: manage the room's daily digests from chat (subscribe, list, pause, preview...).
+
+Subscriptions belong to the room they were made in: only that room's digests can be listed or changed
+there, by people who may see analytics. `[[digest]]` entries from the config file show up too; they
+can be paused and previewed here but are removed in the file.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date
+from zoneinfo import ZoneInfo
+
+from ..digests import Digests, chat_subscription
+from ..errors import BadArgument
+from ..formatting import code, escape
+from ..render import table
+from ..schedule import describe, next_run
+from ..state import Subscription
+from .analytics import services_of
+from .args import parse_arguments
+from .router import Invocation, Reply, Router
+
+ACTIONS = ("subscribe", "list", "unsubscribe", "pause", "resume", "now", "preview")
+
+
+def _digests(invocation: Invocation) -> Digests:
+    digests = services_of(invocation).digests
+    if not isinstance(digests, Digests):
+        raise BadArgument("Digests are not available: the bot runs without a state file.")
+    return digests
+
+
+def _when(sub: Subscription) -> str:
+    return describe(sub.at, ZoneInfo(sub.tz), sub.weekdays)
+
+
+async def _pick(digests: Digests, room_id: str, text: str | None, prefix: str) -> Subscription:
+    subs = await asyncio.to_thread(digests.state.subscriptions, room_id=room_id)
+    if text is None:
+        if len(subs) == 1:
+            return subs[0]
+        if not subs:
+            raise BadArgument(
+                f"This room has no digest yet; create one with {code(prefix + 'digest subscribe 09:00')}."
+            )
+        ids = ", ".join(code(str(s.id)) for s in subs)
+        raise BadArgument(
+            f"This room has several digests ({ids}); say which, e.g. {code(f'{prefix}digest pause {subs[0].id}')}."
+        )
+    if not text.isdigit():
+        raise BadArgument(
+            f"“{escape(text, limit=20)}” is not a digest number; {code(prefix + 'digest list')} shows them."
+        )
+    for sub in subs:
+        if sub.id == int(text):
+            return sub
+    raise BadArgument(
+        f"There is no digest {code(text)} in this room; {code(prefix + 'digest list')} shows this room's."
+    )
+
+
+def register_digest(router: Router) -> None:
+    p = router.prefix
+
+    @router.command(
+        "digest",
+        summary="daily digests in this room: subscribe, list, unsubscribe, pause, resume, now, preview",
+        usage="digest subscribe HH:MM [mon-fri] [tz=ZONE] [dept=NAME] [range=RANGE] | list | unsubscribe ID | "
+        "pause ID | resume ID | now [ID] | preview [ID] [YYYY-MM-DD]",
+        examples=("digest subscribe 09:00 mon-fri tz=Europe/Berlin", "digest list", "digest preview 1 2026-11-20"),
+        aliases=("digests",),
+    )
+    async def digest(invocation: Invocation) -> Reply:
+        services = services_of(invocation)
+        digests = _digests(invocation)
+        args = parse_arguments(invocation.args, allowed=frozenset({"dept", "tz", "range"}))
+        words = list(args.words)
+        action = words.pop(0).lower() if words else "list"
+        if action not in ACTIONS:
+            raise BadArgument(f"“{escape(action, limit=20)}” is not a digest action; use one of {', '.join(ACTIONS)}.")
+        room = invocation.room_id
+        now = services.clock()
+
+        if action == "subscribe":
+            if not words:
+                raise BadArgument(f"At what time? e.g. {code(p + 'digest subscribe 09:00 mon-fri')}.")
+            names = [d.strip() for d in args.options.get("dept", "").split(",") if d.strip()]
+            # Resolved now: an unknown name is answered with suggestions, a known one stored as Rocket.Chat spells it.
+            departments = tuple([(await services.analytics.department(n)).name for n in names])  # type: ignore[union-attr]
+            sub = chat_subscription(
+                services.settings,
+                room_id=room,
+                room_name=None,
+                at_text=words[0],
+                weekdays_text=" ".join(words[1:]) or None,
+                tz=args.options.get("tz"),
+                departments=departments,
+                range_text=args.options.get("range"),
+                created_by=invocation.asker,
+                now=now,
+            )
+            sub = await asyncio.to_thread(digests.state.add, sub)
+            upcoming = next_run(now, at=sub.at, tz=ZoneInfo(sub.tz), weekdays=sub.weekdays)
+            where = f", departments {', '.join(escape(d, limit=40) for d in departments)}" if departments else ""
+            return Reply(
+                f"Digest {code(str(sub.id))} subscribed: {_when(sub)}, "
+                f"covering “{escape(sub.range, limit=40)}”{where}. "
+                f"Next: {upcoming.astimezone(ZoneInfo(sub.tz)):%a %d %b %H:%M}."
+            )
+
+        if action == "list":
+            subs = await asyncio.to_thread(digests.state.subscriptions, room_id=room)
+            if not subs:
+                return Reply(f"No digests in this room. Create one: {code(p + 'digest subscribe 09:00 mon-fri')}.")
+            rows = [
+                [
+                    str(s.id),
+                    _when(s),
+                    s.range,
+                    ", ".join(s.departments) or "-",
+                    "paused" if s.paused else "active",
+                    "config" if s.source == "config" else (s.created_by or "chat"),
+                ]
+                for s in subs
+            ]
+            return Reply(
+                "*Digests in this room*\n"
+                + table(["ID", "When", "Range", "Departments", "State", "By"], rows, max_cell=60)
+            )
+
+        target = words[0] if words else None
+        if action == "preview" and target and not target.isdigit():
+            target, words = None, ["", *words]  # `preview 2026-11-20` with the room's only digest
+        sub = await _pick(digests, room, target, p)
+
+        if action == "unsubscribe":
+            if sub.source == "config":
+                raise BadArgument(
+                    f"Digest {code(str(sub.id))} comes from the config file ([[digest]] {sub.name!r}); "
+                    "remove it there, or pause it here."
+                )
+            await asyncio.to_thread(digests.state.remove, sub.id)
+            return Reply(f"Digest {code(str(sub.id))} unsubscribed ({_when(sub)}).")
+        if action in ("pause", "resume"):
+            await asyncio.to_thread(digests.state.set_paused, sub.id, action == "pause", now=now)
+            if action == "pause":
+                return Reply(
+                    f"Digest {code(str(sub.id))} paused; {code(p + 'digest resume ' + str(sub.id))} resumes it."
+                )
+            return Reply(f"Digest {code(str(sub.id))} resumed: {_when(sub)}.")
+        if action == "now":
+            digest_now = await digests.now(sub)
+            return Reply(digest_now.text)
+        # preview [ID] [DATE]
+        day_text = words[1] if len(words) > 1 else None
+        try:
+            day = date.fromisoformat(day_text) if day_text else now.astimezone(ZoneInfo(sub.tz)).date()
+        except ValueError:
+            raise BadArgument(f"“{escape(day_text or '', limit=20)}” is not a date; write it as YYYY-MM-DD.") from None
+        preview = await digests.preview(sub, day)
+        return Reply(f"_Preview of digest {sub.id} for {day.isoformat()} — not posted on schedule:_\n{preview.text}")
