@@ -131,9 +131,11 @@ class AnalyticsService:
         return found
 
     async def department(self, name: str | None) -> Department | None:
-        """The department named (case-insensitive, exact); none or several matches explain themselves."""
-        if name is None:
-            return None
+        """The department named (case-insensitive, exact), or None when no name was given."""
+        return None if name is None else await self.require_department(name)
+
+    async def require_department(self, name: str) -> Department:
+        """The department named; none or several matches raise BadArgument with suggestions."""
         departments = await self.departments()
         wanted = name.strip().lower()
         exact = [d for d in departments if d.name.lower() == wanted]

@@ -57,7 +57,7 @@ async def build_digest(
     week_ago = _shift(rng, 7, "a week earlier") if rng.days <= 7 else None
     sections = set(sub.sections)
     departments = await service.departments()
-    chosen = [await service.department(name) for name in sub.departments]
+    chosen = [await service.require_department(name) for name in sub.departments]
 
     async def pair(r: DateRange, dept: Department | None = None) -> tuple[Figures, Figures]:
         conv, prod = await asyncio.gather(
@@ -146,7 +146,7 @@ async def build_digest(
             spread = number(low) if low == high else f"{number(low)}–{number(high)}"
             lines.append(f"*Last 7 days* `{sparkline(chart.points)}` {spread} conversations a day")
 
-    for dept in (d for d in chosen if d is not None):
+    for dept in chosen:
         dconv, dprod = await pair(rng, dept)
         frt = dprod.number("Avg_first_response_time")
         count = int(dconv.number("Total_conversations") or 0)

@@ -87,7 +87,7 @@ def register_digest(router: Router) -> None:
                 raise BadArgument(f"At what time? e.g. {code(p + 'digest subscribe 09:00 mon-fri')}.")
             names = [d.strip() for d in args.options.get("dept", "").split(",") if d.strip()]
             # Resolved now: an unknown name is answered with suggestions, a known one stored as Rocket.Chat spells it.
-            departments = tuple([(await services.analytics.department(n)).name for n in names])  # type: ignore[union-attr]
+            departments = tuple([(await services.analytics.require_department(n)).name for n in names])
             sub = chat_subscription(
                 services.settings,
                 room_id=room,

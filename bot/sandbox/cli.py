@@ -42,8 +42,7 @@ def build_store(args: argparse.Namespace) -> tuple[Store, list[str]]:
             f"  manager:  {demo.MANAGER_USERNAME} / {demo.DEMO_PASSWORD}",
             f"  admin:    {demo.ADMIN_USERNAME} / {demo.DEMO_PASSWORD}",
             f"  user:     {demo.USER_USERNAME} / {demo.DEMO_PASSWORD}",
-            f"  bot:      {demo.BOT_USERNAME}, user id {store.user_by_username(demo.BOT_USERNAME)['_id']}"  # type: ignore[index]
-            f", personal access token {demo.BOT_TOKEN}",
+            f"  bot:      {demo.BOT_USERNAME}, user id {demo.BOT_USER_ID}, personal access token {demo.BOT_TOKEN}",
         ]
         return store, lines
     return load_document({}, seed=args.seed), ["empty workspace (give --demo or --data FILE for users and rooms)"]
