@@ -10,7 +10,7 @@ import argparse
 import sys
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="analytics-bot", description="Omnichannel analytics for Rocket.Chat, in chat."
     )
@@ -44,6 +44,9 @@ def build_parser() -> argparse.ArgumentParser:
     which.add_argument("--room", help="a room whose digest (from config or chat) to preview")
     preview.add_argument("--date", help="the day it is posted on, YYYY-MM-DD (default: today)")
     sandbox = commands.add_parser("sandbox", help="run the local Rocket.Chat-compatible sandbox server")
+    args = sys.argv[1:] if argv is None else argv
+    if args[:1] != ["sandbox"]:
+        return parser  # only `sandbox` needs its arguments; other commands never import starlette or uvicorn
     try:
         from bot.sandbox import cli as sandbox_cli
     except ImportError as exc:  # the [sandbox] extra is not installed
@@ -54,7 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     if args.command in ("run", "check", "ask", "digest"):
         from bot import cli

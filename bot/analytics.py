@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Protocol
+from zoneinfo import ZoneInfo
 
 from .dates import DateRange, previous_period
 from .errors import BadArgument, InvalidResponse
@@ -22,6 +23,9 @@ from .metrics import Metric
 from .render import parse_hhmmss
 
 Json = dict[str, Any]
+
+
+CLOSED_PERIOD_TTL = timedelta(seconds=60)
 
 
 class AnalyticsSource(Protocol):
@@ -112,11 +116,14 @@ class AnalyticsService:
         *,
         department_ttl: float = 300.0,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        tz: str = "UTC",
     ) -> None:
         self.source = source
+        self.tz = ZoneInfo(tz)  # the zone date ranges are resolved in ([bot] timezone)
         self.clock = clock
         self._department_ttl = timedelta(seconds=department_ttl)
         self._departments: tuple[datetime, list[Department]] | None = None
+        self._closed: dict[tuple[Any, ...], tuple[datetime, list[Json]]] = {}
 
     async def departments(self) -> list[Department]:
         now = self.clock()
@@ -156,7 +163,22 @@ class AnalyticsService:
 
     async def figures(self, section: str, rng: DateRange, department: Department | None) -> Figures:
         """One overview section ("Conversations" or "Productivity") for one range."""
-        return _figures(await self.source.overview(section, rng.start, rng.end, _id(department)), section)
+        return _figures(await self._overview(section, rng, department), section)
+
+    async def _overview(self, section: str, rng: DateRange, department: Department | None) -> list[Json]:
+        """Overview rows; a period that ended before today is kept for CLOSED_PERIOD_TTL, as Rocket.Chat's own
+        `mem` cache keeps any answer for 60 s: the previous period of every comparison costs no second call."""
+        key = (section, rng.start, rng.end, _id(department))
+        now = self.clock()
+        hit = self._closed.get(key)
+        if hit is not None and hit[0] > now:
+            return hit[1]
+        rows = await self.source.overview(section, rng.start, rng.end, _id(department))
+        if rng.end < now.astimezone(self.tz).date():  # ended before today where ranges are resolved
+            if len(self._closed) > 256:
+                self._closed.clear()
+            self._closed[key] = (now + CLOSED_PERIOD_TTL, rows)
+        return rows
 
     async def _count(self, rng: DateRange, department: Department | None) -> int:
         figures = await self.figures("Conversations", rng, department)
