@@ -58,7 +58,7 @@ async def ask(settings: Settings, text: str, *, as_json: bool = False, pictures:
     router = build_router(settings)
     command = strip_addressing(text, settings.prefix)
     async with RestClient(settings) as rest:
-        services = Services(AnalyticsService(rest), settings, lambda: datetime.now(UTC))
+        services = Services(AnalyticsService(rest, tz=settings.timezone), settings, lambda: datetime.now(UTC))
         spec = None
         try:
             spec, args = router.resolve(command or "help")
