@@ -19,7 +19,7 @@ from ..config import Settings
 from ..dates import DateRange, default_range, parse_range
 from ..errors import BadArgument
 from ..formatting import code, escape
-from ..metrics import split_metric
+from ..metrics import Metric, split_metric
 from ..render import (
     TIME_METRICS,
     chart_summary,
@@ -156,6 +156,16 @@ def render_agents(report: AgentsReport, tz: str) -> str:
     return "\n".join(lines)
 
 
+async def metric_query(invocation: Invocation, command: str) -> tuple[Services, Metric, DateRange, Department | None]:
+    """`NAME [RANGE] [dept=NAME]`, shared by !chart and !agents."""
+    services = services_of(invocation)
+    args = parse_arguments(invocation.args)
+    metric, rest = split_metric(list(args.words))
+    rng = resolve_range(services, command, " ".join(rest))
+    department = await services.analytics.department(args.options.get("dept"))
+    return services, metric, rng, department
+
+
 def register_analytics(router: Router) -> None:
     p = router.prefix
 
@@ -186,17 +196,13 @@ def register_analytics(router: Router) -> None:
         aliases=("graph",),
     )
     async def chart(invocation: Invocation) -> Reply:
-        services = services_of(invocation)
-        args = parse_arguments(invocation.args)
-        metric, rest = split_metric(list(args.words))
-        rng = resolve_range(services, "chart", " ".join(rest))
-        department = await services.analytics.department(args.options.get("dept"))
+        services, metric, rng, department = await metric_query(invocation, "chart")
         report = await services.analytics.chart(metric, rng, department)
         text = render_chart(report, services.settings.timezone)
         pictures: tuple[Picture, ...] = ()
         if not services.pictures:
-            pass
-        elif not charts.charts_available():
+            return Reply(text, data=report)
+        if not charts.charts_available():
             text += "\n(No picture: the bot's server lacks the [charts] extra — an admin can install it.)"
         else:
             subtitle = date_range_text(rng.start, rng.end, services.settings.timezone)
@@ -217,11 +223,7 @@ def register_analytics(router: Router) -> None:
         aliases=("agent",),
     )
     async def agents(invocation: Invocation) -> Reply:
-        services = services_of(invocation)
-        args = parse_arguments(invocation.args)
-        metric, rest = split_metric(list(args.words))
-        rng = resolve_range(services, "agents", " ".join(rest))
-        department = await services.analytics.department(args.options.get("dept"))
+        services, metric, rng, department = await metric_query(invocation, "agents")
         report = await services.analytics.agents(metric, rng, department)
         return Reply(render_agents(report, services.settings.timezone), data=report)
 

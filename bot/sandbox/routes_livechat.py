@@ -120,18 +120,15 @@ def register(api: Api) -> None:
             "executedBy": ctx.me["_id"],
         }
 
-    @api.route(
-        "GET", "livechat/analytics/overview", permissions=("view-livechat-manager",), query_schema=ANALYTICS_QUERY
-    )
-    async def overview(ctx: Ctx) -> Any:
+    def cached_analytics(ctx: Ctx, fn: str, compute: Any) -> Any:
+        """The legacy analytics routes: empty name -> 400, then RC's 60 s `mem` cache around the service."""
         opts = options(ctx, "name", "from", "to")
         if not opts["name"]:
             raise failure("invalid-chart-name")
-        key = {"fn": "overview", **opts}
-        result = cache.get_or_compute(
+        return cache.get_or_compute(
             store,
-            key,
-            lambda: analytics.overview(
+            {"fn": fn, **opts},
+            lambda: compute(
                 store,
                 name=opts["name"],
                 from_=opts["from"],
@@ -140,6 +137,12 @@ def register(api: Api) -> None:
                 user=ctx.me,
             ),
         )
+
+    @api.route(
+        "GET", "livechat/analytics/overview", permissions=("view-livechat-manager",), query_schema=ANALYTICS_QUERY
+    )
+    async def overview(ctx: Ctx) -> Any:
+        result = cached_analytics(ctx, "overview", analytics.overview)
         # A bare array: `success` set on the array object is lost in serialisation (§2.1).
         return json_response(200, result) if result is not None else {}
 
@@ -147,22 +150,7 @@ def register(api: Api) -> None:
         "GET", "livechat/analytics/agent-overview", permissions=("view-livechat-manager",), query_schema=ANALYTICS_QUERY
     )
     async def agent_overview(ctx: Ctx) -> Any:
-        opts = options(ctx, "name", "from", "to")
-        if not opts["name"]:
-            raise failure("invalid-chart-name")
-        key = {"fn": "agent-overview", **opts}
-        result = cache.get_or_compute(
-            store,
-            key,
-            lambda: analytics.agent_overview(
-                store,
-                name=opts["name"],
-                from_=opts["from"],
-                to=opts["to"],
-                department_id=opts["departmentId"],
-                user=ctx.me,
-            ),
-        )
+        result = cached_analytics(ctx, "agent-overview", analytics.agent_overview)
         return dict(result) if result is not None else {}
 
     async def charts_data(ctx: Ctx) -> Any:

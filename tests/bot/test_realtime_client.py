@@ -283,7 +283,7 @@ async def test_a_refused_subscription_is_logged_and_retried_after_the_limit(capl
         async def sleep(delay: float) -> None:
             pauses.append(delay)
             paused.set()
-            await asyncio.sleep(3600)  # stop() must interrupt it
+            await asyncio.Event().wait()  # a backoff pause that never ends by itself: stop() must interrupt it
 
         client = Bot().client(sb, sleep=sleep)
         async with running(client):
