@@ -18,6 +18,7 @@ from typing import Any, Protocol
 from .access import Access
 from .commands.router import Invocation, Reply, Router
 from .errors import (
+    BadRequest,
     ConnectionLost,
     Forbidden,
     RateLimited,
@@ -30,6 +31,7 @@ from .formatting import fit
 from .pipeline import Command
 from .rocketchat.ids import reply_id
 from .rocketchat.models import MessageSender
+from .rocketchat.rest import NO_DATA
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +69,11 @@ def describe_transport_error(exc: TransportError) -> str:
         return "Rocket.Chat took too long to answer; please try again, or ask for a shorter range."
     if isinstance(exc, (ConnectionLost, ServerError)):
         return "Rocket.Chat isn't answering properly right now; please try again in a minute."
+    if isinstance(exc, BadRequest) and exc.error_type == NO_DATA:
+        return (
+            "Rocket.Chat answered that request without any figures, which it does for an invalid request "
+            "(an unknown name or unreadable dates); please check the command."
+        )
     return "Rocket.Chat refused that request; please check the command and try again."
 
 

@@ -7,6 +7,7 @@ import os
 import signal
 import sys
 import tempfile
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -136,3 +137,29 @@ async def test_run_exits_non_zero_when_the_token_is_revoked(sb: Sandbox) -> None
     text = rest.decode()
     assert "Rocket.Chat refused the bot's credentials" in text
     assert BOT_PAT not in text
+
+
+async def test_run_refuses_a_corrupt_state_file(sb: Sandbox, tmp_path: Path) -> None:
+    state = tmp_path / "state.sqlite3"
+    state.write_bytes(b"definitely not sqlite" * 64)
+    config = tmp_path / "config.toml"
+    config.write_text(f'[digests]\nstate_file = "{state}"\n')
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("RC_")}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        "--config",
+        str(config),
+        env={**clean, **pat_env(sb)},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        cwd=WORKDIR,
+    )
+    _, err = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode == 2
+    text = err.decode()
+    assert f"the state file '{state}' is not a readable SQLite database" in text
+    assert "Traceback" not in text
+    assert state.read_bytes().startswith(b"definitely not sqlite")  # left as it was, not replaced by an empty one
