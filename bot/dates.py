@@ -27,13 +27,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dateutil import parser as dateutil_parser  # type: ignore[import-untyped]
 
-from bot.dates_rules import (
+from bot.dates_calendar import (
     CALENDAR_GRAINS,
     EXAMPLES,
     GRAINS,
     MAX_TEXT,
-    MONTH_PATTERN,
-    NUMBER_PATTERN,
     BareDay,
     Ctx,
     DateRangeError,
@@ -45,7 +43,6 @@ from bot.dates_rules import (
     fmt_day,
     fmt_range,
     in_year,
-    match_rules,
     period_end,
     period_start,
     plural,
@@ -54,6 +51,11 @@ from bot.dates_rules import (
     shift,
     too_long_message,
     user_date,
+)
+from bot.dates_rules import (
+    MONTH_PATTERN,
+    NUMBER_PATTERN,
+    match_rules,
 )
 
 __all__ = [

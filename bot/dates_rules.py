@@ -1,5 +1,5 @@
-"""The phrase rules behind `bot.dates.parse_range`, with the types they produce and the calendar arithmetic
-and formatting they share with `bot.dates`.
+"""The phrase rules behind `bot.dates.parse_range` (the types they produce and the calendar arithmetic live
+in `bot.dates_calendar`).
 
 Why an own grammar (conventions.md §2.1): the phrases people type after a command are few and predictable, and a
 general NLP parser guesses exactly where this bot must refuse (ambiguous numeric dates, the future, sub-day spans).
@@ -9,32 +9,37 @@ decides. Normalising, ranges (`from X to Y`), the dateutil last resort and valid
 Rules return a `Span` that may still reach past today: `bot.dates` cuts calendar periods ("this month", "Q4")
 at today and rejects everything else that ends in the future, in one place. Nothing here reads a clock:
 `Ctx.today` is the caller's `now` in the configured zone. Date arithmetic that leaves years 1-9999 raises
-OverflowError, which `parse_range` turns into a DateRangeError. DateRangeError lives here so the rules can raise
-it without an import cycle; import it from `bot.dates`.
+OverflowError, which `parse_range` turns into a DateRangeError.
 """
 
 from __future__ import annotations
 
-import calendar
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from datetime import date, timedelta
 
-from bot.errors import UserInputError
-
-
-class DateRangeError(UserInputError, ValueError):
-    """A date phrase the bot cannot answer for. The message goes to the user verbatim, so it says what was wrong
-    and shows forms that would work. Also a ValueError, so generic argument validation catches it too."""
-
-
-CALENDAR_GRAINS = frozenset({"week", "weekend", "month", "quarter", "year"})
-GRAINS = CALENDAR_GRAINS | {"day", "custom"}
-EXAMPLES = ("today", "last week", "last 7 days", "Q3 2025", "since 1 Nov", "2026-11-01..2026-11-10")
-MONTH_NAMES = tuple(calendar.month_name)[1:]
-WEEKDAY_NAMES = tuple(calendar.day_name)
-MAX_TEXT = 80  # no sensible date phrase is longer; it also bounds the work done on garbage
+from bot.dates_calendar import (
+    MONTH_NAMES,
+    WEEKDAY_NAMES,
+    BareDay,
+    Ctx,
+    DateRangeError,
+    Endpoint,
+    Floating,
+    Span,
+    add_months,
+    day_span,
+    days_in,
+    floating_day,
+    fmt_day,
+    period,
+    period_start,
+    plural,
+    quote,
+    shift,
+    too_long_message,
+    user_date,
+)
 
 _MONTHS = {name: i + 1 for i, full in enumerate(MONTH_NAMES) for name in {full.lower(), full.lower()[:3]}}
 _MONTHS["sept"] = 9
@@ -60,181 +65,6 @@ MONTH_PATTERN, _WD, _UNIT, NUMBER_PATTERN = _alt(_MONTHS), _alt(_WEEKDAYS), _alt
 _ORD = r"(?:st|nd|rd|th)?"
 
 
-@dataclass(frozen=True)
-class Ctx:
-    """What the rules need besides the text: today in the configured zone and the admin's conventions."""
-
-    today: date
-    week_first: int  # date.weekday() of the first day of a week: 0 Monday (ISO), 6 Sunday
-    date_order: str | None  # "DMY" | "MDY" | "YMD" | None (refuse ambiguous numeric dates)
-    max_days: int
-
-
-@dataclass(frozen=True)
-class Span:
-    """A resolved phrase before validation. `label` None means "name it by its dates" (done after cutting);
-    `cuttable` marks calendar periods, which are cut at today instead of being rejected as future."""
-
-    start: date
-    end: date
-    label: str | None
-    grain: str = "day"
-    rolling: bool = False
-    cuttable: bool = False
-
-
-@dataclass(frozen=True)
-class Floating:
-    """A month, or a day of a month, written without a year: the year depends on where it is used."""
-
-    month: int
-    day: int | None = None
-
-
-@dataclass(frozen=True)
-class BareDay:
-    """A lone day number, meaningful only as one end of a range ("1 - 3 May")."""
-
-    day: int
-
-
-Endpoint = Span | Floating | BareDay
-
-
-# --- formatting ----------------------------------------------------------------------------------------------
-
-
-def fmt_day(d: date) -> str:
-    return f"{d.day} {MONTH_NAMES[d.month - 1][:3]} {d.year:04d}"
-
-
-def fmt_range(start: date, end: date) -> str:
-    """ "1 – 3 May 2026", "1 May – 3 Jun 2026", "20 Dec 2025 – 5 Jan 2026": short, and parseable again."""
-    if start == end:
-        return fmt_day(start)
-    if (start.year, start.month) == (end.year, end.month):
-        return f"{start.day} – {fmt_day(end)}"
-    if start.year == end.year:
-        return f"{start.day} {MONTH_NAMES[start.month - 1][:3]} – {fmt_day(end)}"
-    return f"{fmt_day(start)} – {fmt_day(end)}"
-
-
-def quote(text: str) -> str:
-    """The user's text as inline code, shortened and without backticks so it cannot break the markup."""
-    text = text.replace("`", "'").strip()
-    return f"`{text[:40]}…`" if len(text) > 40 else f"`{text}`"
-
-
-def plural(n: int, unit: str) -> str:
-    return f"{n} {unit}" if n == 1 else f"{n} {unit}s"
-
-
-def too_long_message(text: str, days: int, max_days: int, *, at_least: bool = False) -> str:
-    amount = f"at least {days}" if at_least else str(days)
-    return (
-        f"{quote(text)} covers {amount} days, but I can report on at most {max_days} days at once "
-        f"(the overview runs one query per day). Try `last {max_days} days`, or split it into shorter ranges "
-        "such as `Q3 2025`."
-    )
-
-
-# --- calendar arithmetic ---------------------------------------------------------------------------------------
-
-
-def _days_in(year: int, month: int) -> int:
-    return calendar.monthrange(year, month)[1]
-
-
-def add_months(d: date, n: int) -> date:
-    """`d` moved by n calendar months, the day clamped to the target month (31 Mar - 1 month = 28/29 Feb)."""
-    year, month0 = divmod(d.year * 12 + d.month - 1 + n, 12)
-    if not 1 <= year <= 9999:
-        raise OverflowError("date out of range")
-    return date(year, month0 + 1, min(d.day, _days_in(year, month0 + 1)))
-
-
-def period_start(grain: str, d: date, week_first: int) -> date:
-    """The first day of the calendar period of this grain that contains `d` (weekends: the Saturday before)."""
-    if grain == "week":
-        return d - timedelta(days=(d.weekday() - week_first) % 7)
-    if grain == "weekend":
-        return d - timedelta(days=(d.weekday() - 5) % 7)
-    if grain == "month":
-        return d.replace(day=1)
-    if grain == "quarter":
-        return date(d.year, 3 * ((d.month - 1) // 3) + 1, 1)
-    return date(d.year, 1, 1)
-
-
-def shift(grain: str, start: date, n: int) -> date:
-    """The start of the period n periods after the one starting at `start` (n < 0: before)."""
-    if grain in ("week", "weekend"):
-        return start + timedelta(weeks=n)
-    return add_months(start, n * {"month": 1, "quarter": 3, "year": 12}[grain])
-
-
-def period_end(grain: str, start: date) -> date:
-    if grain in ("week", "weekend"):
-        return start + timedelta(days=6 if grain == "week" else 1)
-    return shift(grain, start, 1) - timedelta(days=1)
-
-
-def _period(grain: str, start: date, label: str) -> Span:
-    return Span(start, period_end(grain, start), label, grain, cuttable=True)
-
-
-def day_span(d: date, label: str | None = None) -> Span:
-    return Span(d, d, label or fmt_day(d))
-
-
-def user_date(year: int, month: int, day: int, written: str) -> date:
-    """A date the user wrote; an impossible one is their mistake, explained with the nearest valid form."""
-    if not 1 <= month <= 12:
-        raise DateRangeError(f"{quote(written)} is not a date: there is no month {month}. Months run from 1 to 12.")
-    if not 1 <= year <= 9999:
-        raise DateRangeError(f"{quote(written)} is not a date I can use: years run from 0001 to 9999.")
-    last = _days_in(year, month)
-    if not 1 <= day <= last:
-        raise DateRangeError(
-            f"{quote(written)} is not a date: {MONTH_NAMES[month - 1]} {year} has {last} days. "
-            f"Did you mean `{year:04d}-{month:02d}-{min(max(day, 1), last):02d}`?"
-        )
-    return date(year, month, day)
-
-
-def floating_day(month: int, day: int, written: str) -> Floating:
-    if not 1 <= month <= 12:
-        raise DateRangeError(f"{quote(written)} is not a date: there is no month {month}. Months run from 1 to 12.")
-    most = _days_in(2000, month)  # a leap year: 29 Feb exists in some years
-    if not 1 <= day <= most:
-        raise DateRangeError(
-            f"{quote(written)} is not a date: {MONTH_NAMES[month - 1]} has at most {most} days. "
-            f"Try `{most} {MONTH_NAMES[month - 1][:3]}`."
-        )
-    return Floating(month, day)
-
-
-def resolve(f: Floating, ctx: Ctx) -> Span:
-    """A yearless month or day on its own: the most recent one that has started (conventions §2.1.4)."""
-    t = ctx.today
-    if f.day is None:
-        year = t.year if f.month <= t.month else t.year - 1
-        start = add_months(date(t.year, t.month, 1), (year - t.year) * 12 + f.month - t.month)
-        return _period("month", start, f"{MONTH_NAMES[f.month - 1]} {start.year:04d}")
-    for year in range(t.year, max(t.year - 9, 0), -1):  # 29 Feb: up to 8 years back
-        if f.day <= _days_in(year, f.month) and (d := date(year, f.month, f.day)) <= t:
-            return day_span(d)
-    raise OverflowError("no such day before year 1")
-
-
-def in_year(f: Floating, year: int) -> Span | None:
-    if not 1 <= year <= 9999 or (f.day is not None and f.day > _days_in(year, f.month)):
-        return None
-    if f.day is None:
-        return _period("month", date(year, f.month, 1), f"{MONTH_NAMES[f.month - 1]} {year:04d}")
-    return day_span(date(year, f.month, f.day))
-
-
 # --- the rules ------------------------------------------------------------------------------------------------
 
 Rule = Callable[[re.Match[str], Ctx], Endpoint | None]
@@ -255,12 +85,12 @@ def _r_iso_day(m: re.Match[str], ctx: Ctx) -> Endpoint:
 
 def _r_iso_month(m: re.Match[str], ctx: Ctx) -> Endpoint:
     start = user_date(int(m[1]), int(m[2]), 1, m[0])
-    return _period("month", start, f"{MONTH_NAMES[start.month - 1]} {start.year:04d}")
+    return period("month", start, f"{MONTH_NAMES[start.month - 1]} {start.year:04d}")
 
 
 def _r_year(m: re.Match[str], ctx: Ctx) -> Endpoint:
     start = user_date(int(m[1]), 1, 1, m[0])
-    return _period("year", start, f"{start.year:04d}")
+    return period("year", start, f"{start.year:04d}")
 
 
 def _r_iso_week(m: re.Match[str], ctx: Ctx) -> Endpoint:
@@ -276,13 +106,13 @@ def _r_iso_week(m: re.Match[str], ctx: Ctx) -> Endpoint:
                 f"{quote(m[0])} does not exist: {year:04d} has {weeks} ISO weeks. "
                 f"Try `{year:04d}-W{weeks:02d}` or `{min(year + 1, 9999):04d}-W01`."
             )
-        return _period("week", date.fromisocalendar(year, week, 1), f"{year:04d}-W{week:02d}")
+        return period("week", date.fromisocalendar(year, week, 1), f"{year:04d}-W{week:02d}")
     this_year = ctx.today.isocalendar().year
     for year in (this_year, this_year - 1):
         if year >= 1 and week <= date(year, 12, 28).isocalendar().week:
             start = date.fromisocalendar(year, week, 1)
             if start <= ctx.today:
-                return _period("week", start, f"{year:04d}-W{week:02d}")
+                return period("week", start, f"{year:04d}-W{week:02d}")
     raise DateRangeError(
         f"{quote(m[0])}: week {week} of {this_year:04d} has not started yet, and {this_year - 1:04d} had no week "
         f"{week}. Try `this week`, `last week` or a week with its year, e.g. `{this_year - 1:04d}-W52`."
@@ -295,7 +125,7 @@ def _order(a: int, b: int, year: int | None, written: str, ctx: Ctx) -> tuple[in
         return (a, b) if ctx.date_order == "DMY" else (b, a)
 
     def valid(day: int, month: int) -> bool:
-        return 1 <= month <= 12 and 1 <= day <= _days_in(year or 2000, month)
+        return 1 <= month <= 12 and 1 <= day <= days_in(year or 2000, month)
 
     dmy, mdy = valid(a, b), valid(b, a)
     if a == b or dmy != mdy or not (dmy or mdy):
@@ -339,12 +169,12 @@ def _r_quarter(m: re.Match[str], ctx: Ctx) -> Endpoint:
         )
     year = int(written_year) if written_year else t.year if q <= (t.month + 2) // 3 else t.year - 1
     start = user_date(year, 3 * q - 2, 1, m[0])
-    return _period("quarter", start, f"Q{q} {year:04d}")
+    return period("quarter", start, f"Q{q} {year:04d}")
 
 
 def _r_to_date(m: re.Match[str], ctx: Ctx) -> Endpoint:
     grain = {"w": "week", "m": "month", "q": "quarter", "y": "year"}.get(_g(m, "x") or "", _g(m, "g") or "")
-    return _period(grain, period_start(grain, ctx.today, ctx.week_first), f"{grain} to date")
+    return period(grain, period_start(grain, ctx.today, ctx.week_first), f"{grain} to date")
 
 
 def _r_today(m: re.Match[str], ctx: Ctx) -> Endpoint:
@@ -357,18 +187,18 @@ def _r_ago(m: re.Match[str], ctx: Ctx) -> Endpoint:
     label = f"{plural(n, grain)} ago"
     if grain == "day":
         return day_span(ctx.today - timedelta(days=n), label)
-    return _period(grain, shift(grain, period_start(grain, ctx.today, ctx.week_first), -n), label)
+    return period(grain, shift(grain, period_start(grain, ctx.today, ctx.week_first), -n), label)
 
 
 def _r_relative(m: re.Match[str], ctx: Ctx) -> Endpoint:
     grain, back = m["g"], 0 if m["w"] in ("this", "current") else 1
     label = f"{'this' if back == 0 else 'last'} {grain}"
-    return _period(grain, shift(grain, period_start(grain, ctx.today, ctx.week_first), -back), label)
+    return period(grain, shift(grain, period_start(grain, ctx.today, ctx.week_first), -back), label)
 
 
 def _r_before_last(m: re.Match[str], ctx: Ctx) -> Endpoint:
     grain = m["g"]
-    return _period(grain, shift(grain, period_start(grain, ctx.today, ctx.week_first), -2), f"{grain} before last")
+    return period(grain, shift(grain, period_start(grain, ctx.today, ctx.week_first), -2), f"{grain} before last")
 
 
 def _r_rolling(m: re.Match[str], ctx: Ctx) -> Endpoint:
@@ -405,21 +235,21 @@ def _r_weekend(m: re.Match[str], ctx: Ctx) -> Endpoint:
     saturday = t - timedelta(days=1) if t.weekday() == 6 else t + timedelta(days=5 - t.weekday())
     current = m["w"] == "this" or (m["w"] is None and t.weekday() >= 5)
     start = saturday if current else saturday - timedelta(weeks=1)
-    return _period("weekend", start, "this weekend" if current else "last weekend")
+    return period("weekend", start, "this weekend" if current else "last weekend")
 
 
 def _r_month(m: re.Match[str], ctx: Ctx) -> Endpoint:
     month = _MONTHS[m["m"]]
     if m["y"]:
         start = user_date(int(m["y"]), month, 1, m[0])
-        return _period("month", start, f"{MONTH_NAMES[month - 1]} {start.year:04d}")
+        return period("month", start, f"{MONTH_NAMES[month - 1]} {start.year:04d}")
     t = ctx.today
     if m["w"] == "this":
-        return _period("month", date(t.year, month, 1), f"{MONTH_NAMES[month - 1]} {t.year:04d}")
+        return period("month", date(t.year, month, 1), f"{MONTH_NAMES[month - 1]} {t.year:04d}")
     if m["w"]:  # last May: the most recent May that is over
         year = t.year if month < t.month else t.year - 1
         start = add_months(date(t.year, month, 1), 12 * (year - t.year))
-        return _period("month", start, f"{MONTH_NAMES[month - 1]} {start.year:04d}")
+        return period("month", start, f"{MONTH_NAMES[month - 1]} {start.year:04d}")
     return Floating(month)
 
 

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.dates import DateRange, DateRangeError, parse_range, previous_period
-from bot.dates_rules import CALENDAR_GRAINS, GRAINS, fmt_range, period_end
+from bot.dates_calendar import CALENDAR_GRAINS, GRAINS, fmt_range, period_end
 
 ZONES = [ZoneInfo(z) for z in ("Europe/Berlin", "UTC", "America/Los_Angeles", "Pacific/Kiritimati", "Asia/Kolkata")]
 WORDS = [
