@@ -44,6 +44,7 @@ from ..errors import (
     TransportError,
     TwoFactorRequired,
 )
+from .shapes import NO_DATA, analytics_query, checked_chart, no_data_error, object_at, objects_at, string_list
 
 __all__ = ["CHARTS_ROUTES", "NO_DATA", "Identity", "RestClient"]
 
@@ -55,7 +56,6 @@ Json = dict[str, Any]
 
 # The path in the server code first, then the documented doubled one (rocketchat-analytics.md §2.3, §5.1).
 CHARTS_ROUTES = ("livechat/analytics/dashboards/charts-data", "livechat/livechat/analytics/dashboards/charts-data")
-NO_DATA = "no-data"  # BadRequest.error_type when analytics answer 200 {"success": true} with nothing
 PAGE_SIZE = 100  # API_Upper_Count_Limit's default
 SEND_BACKOFF = (0.5, 1.0, 2.0)  # pauses before the 2nd, 3rd and 4th attempt of a send
 DEFAULT_RETRY_AFTER = 60.0  # the limiter's default window, for a 429 that names no wait
@@ -150,12 +150,12 @@ class RestClient:
         if username is None or password is None:
             raise ConfigError("no credentials: set RC_USER_ID + RC_AUTH_TOKEN, or RC_USERNAME + RC_PASSWORD")
         body = await self._object("POST", "login", json={"user": username, "password": password.reveal()}, auth=False)
-        data = _obj(body, "data", "POST login")
+        data = object_at(body, "data", "POST login")
         user_id, token = data.get("userId"), data.get("authToken")
         if not isinstance(user_id, str) or not isinstance(token, str) or not token:
             raise InvalidResponse("POST /api/v1/login answered without data.userId and data.authToken")
         self._user_id, self._token = user_id, Secret(token)
-        identity = _identity(_obj(data, "me", "POST login"), "POST login")
+        identity = _identity(object_at(data, "me", "POST login"), "POST login")
         _LOGGER.info("logged in to %s as %s with a password; the session token is reused", self._base, username)
         return identity
 
@@ -171,26 +171,26 @@ class RestClient:
     async def user_roles(self, username: str) -> frozenset[str] | None:
         """The user's roles, or None when the server hides them (the bot lacks `view-full-other-user-info`)."""
         body = await self._object("GET", "users.info", params={"username": username})
-        roles = _obj(body, "user", "users.info").get("roles")
-        return None if roles is None else frozenset(_strings(roles, "users.info"))
+        roles = object_at(body, "user", "users.info").get("roles")
+        return None if roles is None else frozenset(string_list(roles, "users.info"))
 
     async def permission_roles(self) -> dict[str, frozenset[str]]:
         """permission -> the roles holding it (`permissions.listAll`), to check `view-livechat-manager`."""
-        items = _objs(await self._object("GET", "permissions.listAll"), "update", "permissions.listAll")
+        items = objects_at(await self._object("GET", "permissions.listAll"), "update", "permissions.listAll")
         if not all(isinstance(item.get("_id"), str) for item in items):
             raise InvalidResponse("GET permissions.listAll answered a permission without an _id")
-        return {item["_id"]: frozenset(_strings(item.get("roles", []), "permissions.listAll")) for item in items}
+        return {item["_id"]: frozenset(string_list(item.get("roles", []), "permissions.listAll")) for item in items}
 
     # --- rooms and messages ----------------------------------------------------------------------
 
     async def subscriptions(self) -> list[Json]:
-        return _objs(await self._object("GET", "subscriptions.get"), "update", "subscriptions.get")
+        return objects_at(await self._object("GET", "subscriptions.get"), "update", "subscriptions.get")
 
     async def room_info(self, rid: str) -> Json:
-        return _obj(await self._object("GET", "rooms.info", params={"roomId": rid}), "room", "rooms.info")
+        return object_at(await self._object("GET", "rooms.info", params={"roomId": rid}), "room", "rooms.info")
 
     async def room_info_by_name(self, name: str) -> Json:
-        return _obj(await self._object("GET", "rooms.info", params={"roomName": name}), "room", "rooms.info")
+        return object_at(await self._object("GET", "rooms.info", params={"roomName": name}), "room", "rooms.info")
 
     async def send_message(
         self,
@@ -226,7 +226,7 @@ class RestClient:
             if "message" not in body:
                 _LOGGER.info("message %s already exists in %s; the server ignored the repeat", msg_id, rid)
                 return None
-            return _obj(body, "message", "chat.sendMessage")
+            return object_at(body, "message", "chat.sendMessage")
         raise AssertionError("unreachable")
 
     async def message_exists(self, message_id: str) -> bool:
@@ -245,8 +245,8 @@ class RestClient:
             raise ValueError("since must be timezone-aware")
         stamp = since.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
         body = await self._object("GET", "chat.syncMessages", params={"roomId": rid, "lastUpdate": stamp})
-        result = _obj(body, "result", "chat.syncMessages")
-        return _objs(result, "updated", "chat.syncMessages"), _objs(result, "deleted", "chat.syncMessages")
+        result = object_at(body, "result", "chat.syncMessages")
+        return objects_at(result, "updated", "chat.syncMessages"), objects_at(result, "deleted", "chat.syncMessages")
 
     async def upload_file(
         self,
@@ -262,14 +262,14 @@ class RestClient:
         """`rooms.media/{rid}` (multipart field `file`), then `rooms.mediaConfirm`, which posts the message."""
         room = quote(rid, safe="")
         body = await self._object("POST", f"rooms.media/{room}", files={"file": (filename, data, mime)})
-        file_id = _obj(body, "file", "rooms.media").get("_id")
+        file_id = object_at(body, "file", "rooms.media").get("_id")
         if not isinstance(file_id, str) or not file_id:
             raise InvalidResponse("POST rooms.media answered without file._id")
         confirm: Json = {"msg": msg, "description": description}
         if tmid:
             confirm["tmid"] = tmid
         body = await self._object("POST", f"rooms.mediaConfirm/{room}/{quote(file_id, safe='')}", json=confirm)
-        return _obj(body, "message", "rooms.mediaConfirm")
+        return object_at(body, "message", "rooms.mediaConfirm")
 
     # --- Omnichannel -----------------------------------------------------------------------------
 
@@ -282,10 +282,12 @@ class RestClient:
     async def overview(self, name: str, start: date, end: date, department_id: str | None = None) -> list[Json]:
         """`[{title, value}]` for `Conversations` or `Productivity` over the days start..end."""
         route = "livechat/analytics/overview"
-        body = await self._request("GET", route, params=_range("name", name, "from", start, "to", end, department_id))
+        body = await self._request(
+            "GET", route, params=analytics_query("name", name, "from", start, "to", end, department_id)
+        )
         if not isinstance(body, list):
-            raise _no_data(route, f"name={name!r}", start, end, body)
-        rows = _objs({"rows": body}, "rows", route)
+            raise no_data_error(route, f"name={name!r}", start, end, body)
+        rows = objects_at({"rows": body}, "rows", route)
         if not all(isinstance(row.get("title"), str) and "value" in row for row in rows):
             raise InvalidResponse(f"GET {route} answered rows without title and value")
         return rows
@@ -293,17 +295,19 @@ class RestClient:
     async def agent_overview(self, name: str, start: date, end: date, department_id: str | None = None) -> Json:
         """`{"head": [{name}], "data": [{name, value}]}` per agent for one of the seven chart names."""
         route = "livechat/analytics/agent-overview"
-        body = await self._object("GET", route, params=_range("name", name, "from", start, "to", end, department_id))
+        body = await self._object(
+            "GET", route, params=analytics_query("name", name, "from", start, "to", end, department_id)
+        )
         if "head" not in body and "data" not in body:
-            raise _no_data(route, f"name={name!r}", start, end, body)
-        head, data = _objs(body, "head", route), _objs(body, "data", route)
+            raise no_data_error(route, f"name={name!r}", start, end, body)
+        head, data = objects_at(body, "head", route), objects_at(body, "data", route)
         if not all(isinstance(row.get("name"), str) and "value" in row for row in data):
             raise InvalidResponse(f"GET {route} answered data rows without name and value")
         return {"head": head, "data": data}
 
     async def charts_data(self, chart_name: str, start: date, end: date, department_id: str | None = None) -> Json:
         """`{"chartLabel", "dataLabels", "dataPoints"}`; tries both known paths and remembers the one that answers."""
-        params = _range("chartName", chart_name, "start", start, "end", end, department_id)
+        params = analytics_query("chartName", chart_name, "start", start, "end", end, department_id)
         for route in sorted(CHARTS_ROUTES, key=lambda r: r != self._charts_route):  # the remembered one first
             try:
                 body = await self._object("GET", route, params=params)
@@ -311,14 +315,14 @@ class RestClient:
                 continue
             except BadRequest as exc:
                 if exc.error == "No data available":
-                    raise _no_data(route, f"chartName={chart_name!r}", start, end, None) from None
+                    raise no_data_error(route, f"chartName={chart_name!r}", start, end, None) from None
                 raise
             if self._charts_route != route:
                 _LOGGER.info("charts-data answers at /api/v1/%s", route)
                 self._charts_route = route
             if "dataPoints" not in body and body.get("success") is True:
-                raise _no_data(route, f"chartName={chart_name!r}", start, end, body)
-            return _chart(body, route)
+                raise no_data_error(route, f"chartName={chart_name!r}", start, end, body)
+            return checked_chart(body, route)
         raise NotFound(
             f"this server has no charts-data endpoint, neither /api/v1/{CHARTS_ROUTES[0]} nor the documented "
             f"/api/v1/{CHARTS_ROUTES[1]} (it was added in Rocket.Chat 7.11)"
@@ -328,7 +332,7 @@ class RestClient:
         items: list[Json] = []
         while True:
             body = await self._object("GET", route, params={"count": PAGE_SIZE, "offset": len(items)})
-            page = _objs(body, key, route)
+            page = objects_at(body, key, route)
             items.extend(page)
             total = body.get("total")
             done = len(items) >= total if isinstance(total, int) else len(page) < PAGE_SIZE
@@ -429,61 +433,8 @@ class RestClient:
             return DEFAULT_RETRY_AFTER
 
 
-def _range(
-    name_key: str, name: str, from_key: str, start: date, to_key: str, end: date, department_id: str | None
-) -> dict[str, str | int]:
-    """Analytics query: days as YYYY-MM-DD only (a time breaks the date-fns port), no extra keys."""
-    params: dict[str, str | int] = {name_key: name, from_key: _day(start), to_key: _day(end)}
-    if department_id:
-        params["departmentId"] = department_id
-    return params
-
-
-def _day(value: date) -> str:
-    return f"{value.year:04d}-{value.month:02d}-{value.day:02d}"
-
-
-def _no_data(route: str, what: str, start: date, end: date, body: Any) -> TransportError:
-    if body is None or (isinstance(body, dict) and body.get("success") is True):
-        return BadRequest(
-            f"Rocket.Chat returned no data for {what} from {_day(start)} to {_day(end)}: the name is not one it "
-            "knows, or it could not read the dates",
-            error_type=NO_DATA,
-        )
-    return InvalidResponse(f"GET /api/v1/{route} answered {type(body).__name__}, not the documented shape")
-
-
-def _chart(body: Json, route: str) -> Json:
-    label, labels, points = body.get("chartLabel"), _strings(body.get("dataLabels"), route), body.get("dataPoints")
-    if not isinstance(points, list) or not all(isinstance(p, int | float) and not isinstance(p, bool) for p in points):
-        raise InvalidResponse(f"GET /api/v1/{route} answered dataPoints that are not a list of numbers")
-    if not isinstance(label, str) or len(points) != len(labels):
-        raise InvalidResponse(f"GET /api/v1/{route} answered a chart without a label and one number per label")
-    return {"chartLabel": label, "dataLabels": labels, "dataPoints": points}
-
-
 def _identity(me: Json, endpoint: str) -> Identity:
     user_id, username = me.get("_id"), me.get("username")
     if not isinstance(user_id, str) or not isinstance(username, str):
         raise InvalidResponse(f"{endpoint} answered a user without _id and username")
-    return Identity(user_id, username, frozenset(_strings(me.get("roles", []), endpoint)))
-
-
-def _obj(body: Json, key: str, endpoint: str) -> Json:
-    value = body.get(key)
-    if not isinstance(value, dict):
-        raise InvalidResponse(f"{endpoint} answered without an object {key!r}")
-    return value
-
-
-def _objs(body: Json, key: str, endpoint: str) -> list[Json]:
-    value = body.get(key)
-    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
-        raise InvalidResponse(f"{endpoint} answered without a list of objects {key!r}")
-    return value
-
-
-def _strings(value: Any, endpoint: str) -> list[str]:
-    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-        raise InvalidResponse(f"{endpoint} answered a list that should hold only strings")
-    return value
+    return Identity(user_id, username, frozenset(string_list(me.get("roles", []), endpoint)))
