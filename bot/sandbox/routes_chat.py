@@ -43,6 +43,19 @@ def _room_for(ctx: Ctx, rid: str | None, *, error: str = "error-room-not-found")
     return room
 
 
+def _own_or_permitted(ctx: Ctx, body: Doc, permission: str) -> Doc:
+    """The message a chat.update/chat.delete names: it must be in that room, and be the caller's own unless the
+    caller holds `permission`."""
+    message = ctx.store.messages.get(str(body["msgId"]))
+    if message is None or message["rid"] != body["roomId"]:
+        raise failure(
+            "The room id provided does not match where the message is from.", error_type="error-invalid-params"
+        )
+    if message["u"]["_id"] != ctx.me["_id"] and not ctx.store.has_permission(ctx.me, permission):
+        raise failure("Not allowed [error-action-not-allowed]", error_type="error-action-not-allowed")
+    return message
+
+
 def register(api: Api) -> None:
     store = api.store
 
@@ -129,26 +142,14 @@ def register(api: Api) -> None:
     @api.route("POST", "chat.update")
     async def chat_update(ctx: Ctx) -> Any:
         body = require_fields(ctx.body, "roomId", "msgId", "text")
-        message = store.messages.get(str(body["msgId"]))
-        if message is None or message["rid"] != body["roomId"]:
-            raise failure(
-                "The room id provided does not match where the message is from.", error_type="error-invalid-params"
-            )
-        if message["u"]["_id"] != ctx.me["_id"] and not store.has_permission(ctx.me, "edit-message"):
-            raise failure("Not allowed [error-action-not-allowed]", error_type="error-action-not-allowed")
+        message = _own_or_permitted(ctx, body, "edit-message")
         updated = store.update_message(message, {"msg": str(body["text"])}, editor=ctx.me)
         return {"message": updated}
 
     @api.route("POST", "chat.delete")
     async def chat_delete(ctx: Ctx) -> Any:
         body = require_fields(ctx.body, "roomId", "msgId")
-        message = store.messages.get(str(body["msgId"]))
-        if message is None or message["rid"] != body["roomId"]:
-            raise failure(
-                "The room id provided does not match where the message is from.", error_type="error-invalid-params"
-            )
-        if message["u"]["_id"] != ctx.me["_id"] and not store.has_permission(ctx.me, "delete-message"):
-            raise failure("Not allowed [error-action-not-allowed]", error_type="error-action-not-allowed")
+        message = _own_or_permitted(ctx, body, "delete-message")
         store.delete_message(message)
         return {
             "_id": message["_id"],
