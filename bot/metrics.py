@@ -85,7 +85,7 @@ for _metric in METRICS:
 _LONGEST = max(len(k.split()) for k in _LOOKUP)
 
 
-def metric_names_text(prefix: str = "") -> str:
+def metric_names_text() -> str:
     return ", ".join(code(m.name) for m in METRICS)
 
 
