@@ -592,7 +592,7 @@ async def measure(args: argparse.Namespace, tmp: str, data: str, children: list[
     await cold_bot.stop()
     priming_bot, _ = await start_bot(url, tmp, warm, children)  # fills the bytecode cache: not counted
     await priming_bot.stop()
-    imports = "import bot.__main__ as m; m.build_parser(); import bot.cli, bot.app"
+    imports = "import bot.__main__ as m; m.build_parser(); import bot.cli.main, bot.runtime.app"
     interpreter = min([await timed_exit([py, "-c", "pass"], child_env(**warm), tmp) for _ in range(3)])
     imported = min([await timed_exit([py, "-c", imports], child_env(**warm), tmp) for _ in range(3)])
     starts: list[Start] = []

@@ -60,12 +60,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser(argv)
     args = parser.parse_args(argv)
     if args.command in ("run", "check", "ask", "digest"):
-        from bot import cli
+        from bot.cli import main as cli
 
         return {"run": cli.run, "check": cli.check, "ask": cli.ask, "digest": cli.digest_preview}[args.command](args)
     if args.command == "demo":
         try:
-            from bot import demo
+            from bot.cli import demo
         except ImportError as exc:
             print(f"analytics-bot demo needs the [sandbox] extra: pip install '.[sandbox]' ({exc})", file=sys.stderr)
             return 2

@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from .errors import ConfigError
+from bot.errors import ConfigError
 
 DEFAULT_PATH = Path("config.toml")
 # The range a command uses when none is typed ([dates] overview/chart/agents).

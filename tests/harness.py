@@ -21,10 +21,10 @@ from typing import Any
 
 import httpx
 
-from bot.app import BotApp, build_router
 from bot.commands.router import Invocation, Reply, Router
 from bot.config import Secret, Settings
 from bot.rocketchat.ids import reply_id
+from bot.runtime.app import BotApp, build_router
 from bot.sandbox import Sandbox
 from bot.sandbox.store import MessageChanged
 from tests.sandbox.workspace import BOT_PAT, PASSWORD

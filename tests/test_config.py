@@ -223,7 +223,7 @@ def test_the_example_config_documents_every_key_and_loads() -> None:
 
     from bot import config
 
-    example = Path(__file__).parents[2] / "config.example.toml"
+    example = Path(__file__).parents[1] / "config.example.toml"
     text = example.read_text(encoding="utf-8")
     for section, key in config._KEYS:
         assert f"[{section}]" in text

@@ -11,8 +11,8 @@ import difflib
 import re
 from dataclasses import dataclass
 
-from .errors import BadArgument
-from .formatting import code, escape
+from bot.errors import BadArgument
+from bot.replies.markup import code, escape
 
 
 @dataclass(frozen=True)

@@ -16,11 +16,11 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from .dates import DateRange, previous_period
-from .errors import BadArgument, InvalidResponse
-from .formatting import code, escape
-from .metrics import Metric
-from .render import parse_hhmmss
+from bot.analytics.metrics import Metric
+from bot.dates.grammar import DateRange, previous_period
+from bot.errors import BadArgument, InvalidResponse
+from bot.replies.figures import parse_hhmmss
+from bot.replies.markup import code, escape
 
 Json = dict[str, Any]
 

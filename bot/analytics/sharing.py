@@ -14,8 +14,8 @@ from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import Any
 
-from .analytics import AnalyticsSource
-from .errors import RateLimited
+from bot.analytics.service import AnalyticsSource
+from bot.errors import RateLimited
 
 log = logging.getLogger(__name__)
 

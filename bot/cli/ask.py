@@ -14,14 +14,14 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from .analytics import AnalyticsService
-from .app import build_router, check_default_ranges
-from .commands.analytics import Services
-from .commands.router import Invocation, Reply
-from .config import Settings
-from .dispatch import describe_transport_error
-from .errors import TransportError, UserInputError
-from .rocketchat.rest import RestClient
+from bot.analytics.service import AnalyticsService
+from bot.commands.analytics import Services
+from bot.commands.router import Invocation, Reply
+from bot.config import Settings
+from bot.errors import TransportError, UserInputError
+from bot.rocketchat.rest import RestClient
+from bot.runtime.app import build_router, check_default_ranges
+from bot.runtime.dispatch import describe_transport_error
 
 
 def strip_addressing(text: str, prefix: str) -> str:

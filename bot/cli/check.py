@@ -6,9 +6,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from .config import Settings
-from .errors import AuthFailed, Forbidden, NotFound, TransportError, TwoFactorRequired
-from .rocketchat.rest import RestClient
+from bot.config import Settings
+from bot.errors import AuthFailed, Forbidden, NotFound, TransportError, TwoFactorRequired
+from bot.rocketchat.rest import RestClient
 
 OK, WARNING, FAILED = "ok", "warning", "failed"
 

@@ -18,12 +18,12 @@ from pathlib import Path
 
 import httpx
 
-from .app import BotApp
-from .config import Secret, Settings
-from .rocketchat.ids import reply_id
-from .sandbox import Sandbox
-from .sandbox import demo as demo_data
-from .sandbox.store import MessageChanged
+from bot.config import Secret, Settings
+from bot.rocketchat.ids import reply_id
+from bot.runtime.app import BotApp
+from bot.sandbox import Sandbox
+from bot.sandbox import demo as demo_data
+from bot.sandbox.store import MessageChanged
 
 ROOM_NAME = "omnichannel-managers"
 

@@ -12,14 +12,14 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from .analytics import AnalyticsService
-from .coalesce import CoalescingSource
-from .config import Settings
-from .digests import preview_digest, subscription_from_entry
-from .dispatch import describe_transport_error
-from .errors import ConfigError, TransportError, UserInputError
-from .rocketchat.rest import RestClient
-from .state import State, StateError, Subscription
+from bot.analytics.service import AnalyticsService
+from bot.analytics.sharing import CoalescingSource
+from bot.config import Settings
+from bot.digests.service import preview_digest, subscription_from_entry
+from bot.errors import ConfigError, TransportError, UserInputError
+from bot.rocketchat.rest import RestClient
+from bot.runtime.dispatch import describe_transport_error
+from bot.state.store import State, StateError, Subscription
 
 
 def _candidates(settings: Settings, now: datetime) -> list[Subscription]:

@@ -9,12 +9,12 @@ import logging
 import signal
 import sys
 
-from .app import BotApp
-from .check import FAILED, run_checks
-from .config import Settings, load_settings
-from .errors import AuthFailed, ConfigError, TransportError
-from .rocketchat.rest import RestClient
-from .state import StateError
+from bot.cli.check import FAILED, run_checks
+from bot.config import Settings, load_settings
+from bot.errors import AuthFailed, ConfigError, TransportError
+from bot.rocketchat.rest import RestClient
+from bot.runtime.app import BotApp
+from bot.state.store import StateError
 
 log = logging.getLogger("bot")
 
@@ -76,7 +76,7 @@ def ask(args: argparse.Namespace) -> int:
     setup_logging("WARNING")
     from pathlib import Path
 
-    from .ask import ask as run_ask
+    from bot.cli.ask import ask as run_ask
 
     pictures = Path(args.pictures) if args.pictures else None
     return asyncio.run(run_ask(settings, args.text, as_json=args.json, pictures=pictures))
@@ -87,7 +87,7 @@ def digest_preview(args: argparse.Namespace) -> int:
     if settings is None:
         return 2
     setup_logging("WARNING")
-    from .digest_preview import preview
+    from bot.cli.digest_preview import preview
 
     return asyncio.run(preview(settings, name=args.name, room=args.room, day=args.date))
 

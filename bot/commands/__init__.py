@@ -1,1 +1,4 @@
-"""Chat commands: the registry (router.py) and the handlers, one module per family."""
+"""Chat commands: the registry (`router`), argument parsing (`args`) and the handlers, one module per family.
+
+Imports `bot.digests`, `bot.analytics` and everything below them; never runtime or cli.
+"""

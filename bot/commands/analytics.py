@@ -13,14 +13,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from .. import charts
-from ..analytics import AgentsReport, AnalyticsService, ChartReport, Department, OverviewReport
-from ..config import Settings
-from ..dates import DateRange, default_range, parse_range
-from ..errors import BadArgument
-from ..formatting import code, escape
-from ..metrics import Metric, split_metric
-from ..render import (
+from bot.analytics.metrics import Metric, split_metric
+from bot.analytics.service import AgentsReport, AnalyticsService, ChartReport, Department, OverviewReport
+from bot.commands.args import parse_arguments
+from bot.commands.router import Invocation, Picture, Reply, Router
+from bot.config import Settings
+from bot.dates.grammar import DateRange, default_range, parse_range
+from bot.errors import BadArgument
+from bot.replies.figures import (
     TIME_METRICS,
     chart_summary,
     date_range_text,
@@ -32,8 +32,8 @@ from ..render import (
     sparkline,
     table,
 )
-from .args import parse_arguments
-from .router import Invocation, Picture, Reply, Router
+from bot.replies.markup import code, escape
+from bot.replies.pictures import charts_available, render_line_chart_async
 
 log = logging.getLogger(__name__)
 
@@ -202,13 +202,13 @@ def register_analytics(router: Router) -> None:
         pictures: tuple[Picture, ...] = ()
         if not services.pictures:
             return Reply(text, data=report)
-        if not charts.charts_available():
+        if not charts_available():
             text += "\n(No picture: the bot's server lacks the [charts] extra — an admin can install it.)"
         else:
             subtitle = date_range_text(rng.start, rng.end, services.settings.timezone)
             if department is not None:
                 subtitle += f" · {department.name}"
-            data = await charts.render_line_chart_async(
+            data = await render_line_chart_async(
                 metric.name, report.labels, report.points, is_time=metric.is_time, subtitle=subtitle
             )
             name = f"{metric.name.lower()}-{rng.start.isoformat()}-{rng.end.isoformat()}.png"

@@ -10,8 +10,8 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass, field
 
-from ..errors import BadArgument
-from ..formatting import code, escape
+from bot.errors import BadArgument
+from bot.replies.markup import code, escape
 
 _QUOTES = {'"': '"', "'": "'", "“": "”", "„": "“", "‘": "’", "«": "»"}
 OPTION_NAMES = {"dept": "dept", "department": "dept", "range": "range", "tz": "tz"}

@@ -11,15 +11,15 @@ import asyncio
 from datetime import date
 from zoneinfo import ZoneInfo
 
-from ..digests import Digests, chat_subscription
-from ..errors import BadArgument
-from ..formatting import code, escape
-from ..render import table
-from ..schedule import describe, next_run
-from ..state import Subscription
-from .analytics import services_of
-from .args import parse_arguments
-from .router import Invocation, Reply, Router
+from bot.commands.analytics import services_of
+from bot.commands.args import parse_arguments
+from bot.commands.router import Invocation, Reply, Router
+from bot.digests.next_run import describe, next_run
+from bot.digests.service import Digests, chat_subscription
+from bot.errors import BadArgument
+from bot.replies.figures import table
+from bot.replies.markup import code, escape
+from bot.state.store import Subscription
 
 ACTIONS = ("subscribe", "list", "unsubscribe", "pause", "resume", "now", "preview")
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ..formatting import code
-from .router import Invocation, Reply, Router
+from bot.commands.router import Invocation, Reply, Router
+from bot.replies.markup import code
 
 
 def register_help(router: Router) -> None:

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from ..errors import BadArgument, UnknownCommand
-from ..formatting import code, escape
+from bot.errors import BadArgument, UnknownCommand
+from bot.replies.markup import code, escape
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dateutil import parser as dateutil_parser  # type: ignore[import-untyped]
 
-from bot.dates_calendar import (
+from bot.dates.calendar import (
     CALENDAR_GRAINS,
     EXAMPLES,
     GRAINS,
@@ -52,7 +52,7 @@ from bot.dates_calendar import (
     too_long_message,
     user_date,
 )
-from bot.dates_rules import (
+from bot.dates.rules import (
     MONTH_PATTERN,
     NUMBER_PATTERN,
     match_rules,

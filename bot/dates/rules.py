@@ -18,7 +18,7 @@ import re
 from collections.abc import Callable, Iterable
 from datetime import date, timedelta
 
-from bot.dates_calendar import (
+from bot.dates.calendar import (
     MONTH_NAMES,
     WEEKDAY_NAMES,
     BareDay,

@@ -12,12 +12,12 @@ import asyncio
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
-from .analytics import AnalyticsService, Department, Figures
-from .dates import DateRange, parse_range, previous_period
-from .formatting import escape, fit
-from .metrics import BY_NAME
-from .render import date_range_text, delta, duration, number, sparkline
-from .state import Subscription
+from bot.analytics.metrics import BY_NAME
+from bot.analytics.service import AnalyticsService, Department, Figures
+from bot.dates.grammar import DateRange, parse_range, previous_period
+from bot.replies.figures import date_range_text, delta, duration, number, sparkline
+from bot.replies.markup import escape, fit
+from bot.state.store import Subscription
 
 
 @dataclass(frozen=True)

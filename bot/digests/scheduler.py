@@ -23,13 +23,13 @@ from datetime import date, datetime, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from .analytics import AnalyticsService
-from .digest import build_digest
-from .errors import BotError, TransportError
-from .rocketchat.ids import reply_id
-from .rocketchat.models import MessageSender
-from .schedule import next_run
-from .state import State, Subscription
+from bot.analytics.service import AnalyticsService
+from bot.digests.content import build_digest
+from bot.digests.next_run import next_run
+from bot.errors import BotError, TransportError
+from bot.rocketchat.ids import reply_id
+from bot.rocketchat.models import MessageSender
+from bot.state.store import State, Subscription
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]

@@ -14,16 +14,16 @@ from collections.abc import Awaitable, Callable
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from .analytics import AnalyticsService
-from .coalesce import CoalescingSource
-from .config import DigestEntry, Settings
-from .dates import DateRangeError, parse_range
-from .digest import Digest, build_digest
-from .errors import BadArgument, BadRequest, ConfigError, NotFound
-from .rocketchat.rest import RestClient
-from .schedule import WEEKDAYS, occurrence, parse_time, parse_weekdays
-from .scheduler import Scheduler
-from .state import SECTIONS, State, Subscription
+from bot.analytics.service import AnalyticsService
+from bot.analytics.sharing import CoalescingSource
+from bot.config import DigestEntry, Settings
+from bot.dates.grammar import DateRangeError, parse_range
+from bot.digests.content import Digest, build_digest
+from bot.digests.next_run import WEEKDAYS, occurrence, parse_time, parse_weekdays
+from bot.digests.scheduler import Scheduler
+from bot.errors import BadArgument, BadRequest, ConfigError, NotFound
+from bot.rocketchat.rest import RestClient
+from bot.state.store import SECTIONS, State, Subscription
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]

@@ -1,7 +1,7 @@
 """Pure text rendering of analytics values: labels, durations, changes, sparklines, tables, date ranges.
 
 No I/O and no clock, so every rule here is pinned by table tests. Escaping user text (agent and department names)
-is the caller's job (`bot.formatting.escape`); nothing here adds an `@`, so nothing here can mention anyone.
+is the caller's job (`bot.replies.markup.escape`); nothing here adds an `@`, so nothing here can mention anyone.
 
 The rules, in one place so replies stay consistent:
 - Durations (`duration`) round half up, then pick the unit by the rounded size: under a minute "45s", under an
@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
-from bot.formatting import code_block
+from bot.replies.markup import code_block
 
 __all__ = [
     "LABELS",

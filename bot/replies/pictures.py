@@ -16,7 +16,7 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from bot.render import LABELS, clock, clock_unit
+from bot.replies.figures import LABELS, clock, clock_unit
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure

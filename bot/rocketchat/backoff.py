@@ -18,7 +18,7 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator
 
-from ..errors import AuthFailed, ConfigError, TransportError
+from bot.errors import AuthFailed, ConfigError, TransportError
 
 __all__ = ["BASE_DELAY", "MAX_DELAY", "backoff", "is_retryable"]
 

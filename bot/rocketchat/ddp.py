@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from ..errors import (
+from bot.errors import (
     AuthFailed,
     BadRequest,
     InvalidResponse,

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from ..errors import InvalidResponse
+from bot.errors import InvalidResponse
 
 
 def parse_date(value: Any) -> datetime | None:

@@ -30,7 +30,7 @@ from typing import Any
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus, InvalidURI, WebSocketException
 
-from ..errors import (
+from bot.errors import (
     AuthFailed,
     BadRequest,
     ConfigError,
@@ -40,10 +40,10 @@ from ..errors import (
     RequestTimeout,
     TransportError,
 )
-from . import ddp
-from .backoff import backoff as default_backoff
-from .backoff import is_retryable
-from .models import IncomingMessage
+from bot.rocketchat import ddp
+from bot.rocketchat.backoff import backoff as default_backoff
+from bot.rocketchat.backoff import is_retryable
+from bot.rocketchat.models import IncomingMessage
 
 __all__ = ["RealtimeClient", "websocket_url"]
 

@@ -29,8 +29,8 @@ from urllib.parse import quote
 
 import httpx
 
-from ..config import Secret, Settings
-from ..errors import (
+from bot.config import Secret, Settings
+from bot.errors import (
     AuthFailed,
     BadRequest,
     ConfigError,
@@ -44,7 +44,15 @@ from ..errors import (
     TransportError,
     TwoFactorRequired,
 )
-from .shapes import NO_DATA, analytics_query, checked_chart, no_data_error, object_at, objects_at, string_list
+from bot.rocketchat.shapes import (
+    NO_DATA,
+    analytics_query,
+    checked_chart,
+    no_data_error,
+    object_at,
+    objects_at,
+    string_list,
+)
 
 __all__ = ["CHARTS_ROUTES", "NO_DATA", "Identity", "RestClient"]
 

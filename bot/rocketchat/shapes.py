@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from ..errors import BadRequest, InvalidResponse, TransportError
+from bot.errors import BadRequest, InvalidResponse, TransportError
 
 Json = dict[str, Any]
 NO_DATA = "no-data"  # BadRequest.error_type when analytics answer 200 {"success": true} with nothing

@@ -18,23 +18,23 @@ from typing import Any
 
 import httpx
 
-from .access import Access
-from .analytics import AnalyticsService
-from .commands.analytics import Services, register_analytics
-from .commands.digest import register_digest
-from .commands.help import register_help
-from .commands.router import Router
-from .config import Settings
-from .dates import DateRangeError, parse_range
-from .digests import Digests
-from .dispatch import Dispatcher
-from .errors import AuthFailed, ConfigError, InvalidResponse, TransportError
-from .pipeline import Command, Drop, Pipeline
-from .rocketchat.ids import reply_id
-from .rocketchat.models import IncomingMessage
-from .rocketchat.realtime import RealtimeClient, websocket_url
-from .rocketchat.rest import Identity, RestClient
-from .state import State
+from bot.analytics.service import AnalyticsService
+from bot.commands.analytics import Services, register_analytics
+from bot.commands.digest import register_digest
+from bot.commands.help import register_help
+from bot.commands.router import Router
+from bot.config import Settings
+from bot.dates.grammar import DateRangeError, parse_range
+from bot.digests.service import Digests
+from bot.errors import AuthFailed, ConfigError, InvalidResponse, TransportError
+from bot.rocketchat.ids import reply_id
+from bot.rocketchat.models import IncomingMessage
+from bot.rocketchat.realtime import RealtimeClient, websocket_url
+from bot.rocketchat.rest import Identity, RestClient
+from bot.runtime.access import Access
+from bot.runtime.dispatch import Dispatcher
+from bot.runtime.pipeline import Command, Drop, Pipeline
+from bot.state.store import State
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]

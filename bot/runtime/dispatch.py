@@ -15,9 +15,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from .access import Access
-from .commands.router import Invocation, Reply, Router
-from .errors import (
+from bot.commands.router import Invocation, Reply, Router
+from bot.errors import (
     BadRequest,
     ConnectionLost,
     Forbidden,
@@ -27,11 +26,12 @@ from .errors import (
     TransportError,
     UserInputError,
 )
-from .formatting import fit
-from .pipeline import Command
-from .rocketchat.ids import reply_id
-from .rocketchat.models import MessageSender
-from .rocketchat.rest import NO_DATA
+from bot.replies.markup import fit
+from bot.rocketchat.ids import reply_id
+from bot.rocketchat.models import MessageSender
+from bot.rocketchat.rest import NO_DATA
+from bot.runtime.access import Access
+from bot.runtime.pipeline import Command
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
 
-from .rocketchat.models import IncomingMessage
+from bot.rocketchat.models import IncomingMessage
 
 
 class Drop(Enum):

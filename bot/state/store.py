@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 
-from .errors import BotError
+from bot.errors import BotError
 
 SCHEMA_VERSION = 1
 SECTIONS = ("conversations", "productivity", "departments", "agents", "trend")

@@ -14,10 +14,9 @@ import httpx
 import pytest
 
 from bot.sandbox import Sandbox
+from tests.cli.test_check_and_cli import wait_for_line
+from tests.harness import Poster, Replies
 from tests.sandbox.workspace import BOT_PAT
-
-from .harness import Poster, Replies
-from .test_check_and_cli import wait_for_line
 
 pytestmark = [pytest.mark.anyio, pytest.mark.workspace("analytics")]
 # Bot processes run in a scratch folder, so their state file (state.sqlite3) never lands in the repository.

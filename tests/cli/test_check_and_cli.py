@@ -13,13 +13,12 @@ from typing import Any
 import httpx
 import pytest
 
-from bot.check import FAILED, OK, WARNING, Line, run_checks
+from bot.cli.check import FAILED, OK, WARNING, Line, run_checks
 from bot.config import Secret, Settings
 from bot.rocketchat.rest import RestClient
 from bot.sandbox import Sandbox
+from tests.harness import Poster, Replies
 from tests.sandbox.workspace import BOT_PAT, small_workspace
-
-from .harness import Poster, Replies
 
 pytestmark = pytest.mark.anyio
 # Bot processes run in a scratch folder, so their state file (state.sqlite3) never lands in the repository.

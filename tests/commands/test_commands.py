@@ -6,9 +6,8 @@ import httpx
 import pytest
 
 from bot.sandbox import Sandbox
-
-from .analytics_data import analytics_workspace
-from .harness import Poster, Replies, running_bot
+from tests.analytics_data import analytics_workspace
+from tests.harness import Poster, Replies, running_bot
 
 pytestmark = [pytest.mark.anyio, pytest.mark.workspace("analytics")]
 MANAGERS = "r-managers"

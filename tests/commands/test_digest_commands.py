@@ -12,9 +12,8 @@ import httpx
 import pytest
 
 from bot.sandbox import Sandbox
+from tests.harness import Poster, Replies, running_bot
 from tests.sandbox.workspace import BOT_PAT
-
-from .harness import Poster, Replies, running_bot
 
 pytestmark = [pytest.mark.anyio, pytest.mark.workspace("analytics")]
 MANAGERS = "r-managers"
@@ -157,7 +156,7 @@ def test_a_bad_config_digest_names_the_entry_and_key() -> None:
     from datetime import UTC, datetime
 
     from bot.config import DigestEntry, Settings
-    from bot.digests import subscription_from_entry
+    from bot.digests.service import subscription_from_entry
     from bot.errors import ConfigError
 
     settings = Settings(url="https://chat.example.com")

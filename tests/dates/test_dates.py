@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.dates import (
+from bot.dates.grammar import (
     DateRange,
     DateRangeError,
     default_range,

@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.dates import DateRange, DateRangeError, parse_range, previous_period
-from bot.dates_calendar import CALENDAR_GRAINS, GRAINS, fmt_range, period_end
+from bot.dates.calendar import CALENDAR_GRAINS, GRAINS, fmt_range, period_end
+from bot.dates.grammar import DateRange, DateRangeError, parse_range, previous_period
 
 ZONES = [ZoneInfo(z) for z in ("Europe/Berlin", "UTC", "America/Los_Angeles", "Pacific/Kiritimati", "Asia/Kolkata")]
 WORDS = [

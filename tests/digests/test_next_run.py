@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.schedule import (
+from bot.digests.next_run import (
     WEEKDAYS,
     WORKDAYS,
     describe,

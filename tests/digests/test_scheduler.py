@@ -12,13 +12,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.analytics import AnalyticsService
-from bot.coalesce import CoalescingSource
+from bot.analytics.service import AnalyticsService
+from bot.analytics.sharing import CoalescingSource
 from bot.config import Secret, Settings
+from bot.digests.scheduler import Scheduler, digest_message_id
 from bot.rocketchat.rest import RestClient
 from bot.sandbox import Sandbox
-from bot.scheduler import Scheduler, digest_message_id
-from bot.state import State, Subscription
+from bot.state.store import State, Subscription
 from tests.sandbox.workspace import BOT_PAT
 
 pytestmark = [pytest.mark.anyio, pytest.mark.workspace("analytics")]

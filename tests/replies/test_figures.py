@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from bot.render import (
+from bot.replies.figures import (
     LABELS,
     TIME_METRICS,
     chart_summary,

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from bot import charts
-from bot.charts import ChartsUnavailable, charts_available, render_line_chart, render_line_chart_async
+from bot.replies import pictures as charts
+from bot.replies.pictures import ChartsUnavailable, charts_available, render_line_chart, render_line_chart_async
 
 ROOT = Path(__file__).resolve().parents[2]
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -46,7 +46,7 @@ def test_importing_the_module_does_not_import_matplotlib() -> None:
     result = run_python(
         """
         import sys
-        import bot.charts
+        import bot.replies.pictures
         assert not any(m == "matplotlib" or m.startswith("matplotlib.") for m in sys.modules), "imported"
         print("ok")
         """
@@ -60,7 +60,7 @@ def test_without_matplotlib_the_error_says_how_to_install_it() -> None:
         """
         import asyncio, sys
         sys.modules["matplotlib"] = None  # what a missing package looks like to `import`
-        from bot.charts import ChartsUnavailable, charts_available, render_line_chart, render_line_chart_async
+        from bot.replies.pictures import ChartsUnavailable, charts_available, render_line_chart, render_line_chart_async
         assert charts_available() is False
         for call in (
             lambda: render_line_chart("t", ["3/9"], [1.0], is_time=False),

@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.access import Access
 from bot.config import Secret, Settings
 from bot.rocketchat.rest import RestClient
+from bot.runtime.access import Access
 from bot.sandbox import Sandbox
 from tests.sandbox.workspace import BOT_PAT, small_workspace
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from bot.dispatch import describe_transport_error
 from bot.errors import (
     BadRequest,
     ConnectionLost,
@@ -15,6 +14,7 @@ from bot.errors import (
     TransportError,
 )
 from bot.rocketchat.rest import NO_DATA
+from bot.runtime.dispatch import describe_transport_error
 
 
 @pytest.mark.parametrize(

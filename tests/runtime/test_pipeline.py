@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.pipeline import Command, Drop, Pipeline
 from bot.rocketchat.models import IncomingMessage
+from bot.runtime.pipeline import Command, Drop, Pipeline
 
 NOW = datetime(2026, 11, 18, 9, 0, tzinfo=UTC)
 BASE = IncomingMessage(

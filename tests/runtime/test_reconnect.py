@@ -11,9 +11,8 @@ import pytest
 
 from bot.errors import AuthFailed
 from bot.sandbox import Sandbox
+from tests.harness import Poster, Replies, ShiftedClock, run_task, running_bot
 from tests.sandbox.workspace import BOT_PAT
-
-from .harness import Poster, Replies, ShiftedClock, run_task, running_bot
 
 pytestmark = pytest.mark.anyio
 

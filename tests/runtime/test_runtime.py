@@ -8,11 +8,10 @@ import httpx
 import pytest
 
 from bot.commands.router import Reply
-from bot.dispatch import REFUSAL
+from bot.runtime.dispatch import REFUSAL
 from bot.sandbox import Sandbox
+from tests.harness import SECRET_FIGURE, Poster, Replies, run_task, running_bot
 from tests.sandbox.workspace import BOT_PAT
-
-from .harness import SECRET_FIGURE, Poster, Replies, run_task, running_bot
 
 pytestmark = pytest.mark.anyio
 

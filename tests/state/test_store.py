@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.state import State, StateError, Subscription
+from bot.state.store import State, StateError, Subscription
 
 NOW = datetime(2026, 11, 18, 8, 0, tzinfo=UTC)
 
