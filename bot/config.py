@@ -81,6 +81,7 @@ class Settings:
     prefix: str = "!"
     respond_to_bots: bool = False
     catch_up_max_age: float = 600.0
+    answer_deadline: float = 900.0  # seconds after a command was posted within which it is retried until answered
     concurrency: int = 8
     timezone: str = "UTC"
     allowed_users: frozenset[str] = field(default_factory=frozenset)
@@ -115,6 +116,7 @@ _KEYS: dict[tuple[str, str], tuple[str, str, str]] = {
     ("bot", "prefix"): ("prefix", "prefix", 'prefix = "!"'),
     ("bot", "respond_to_bots"): ("respond_to_bots", "bool", "respond_to_bots = false"),
     ("bot", "catch_up_max_age"): ("catch_up_max_age", "seconds", "catch_up_max_age = 600"),
+    ("bot", "answer_deadline_minutes"): ("answer_deadline", "minutes", "answer_deadline_minutes = 15"),
     ("bot", "concurrency"): ("concurrency", "count", "concurrency = 8"),
     ("bot", "timezone"): ("timezone", "zone", 'timezone = "Europe/Berlin"'),
     ("bot", "log_level"): ("log_level", "level", 'log_level = "INFO"'),

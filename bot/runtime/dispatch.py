@@ -17,9 +17,12 @@ from typing import Any, Protocol
 
 from bot.commands.router import Invocation, Reply, Router
 from bot.errors import (
+    AuthFailed,
     BadRequest,
     ConnectionLost,
     Forbidden,
+    InvalidResponse,
+    NotFound,
     RateLimited,
     RequestTimeout,
     ServerError,
@@ -57,24 +60,37 @@ class Sender(MessageSender, Protocol):
 
 
 def describe_transport_error(exc: TransportError) -> str:
-    """What a chat user should read when Rocket.Chat refused or failed a request made for them."""
+    """What a chat user should read when Rocket.Chat refused or failed a request made for them.
+
+    Each sentence names the party at fault: Rocket.Chat or the bot's account, never the asker, because
+    every command is checked before anything is sent (a request Rocket.Chat refuses is not their typo).
+    """
     if isinstance(exc, Forbidden):
         return (
             "I'm not allowed to read that: my service account lacks a permission "
             "(it needs a role holding `view-livechat-manager`, e.g. livechat-manager). Please tell a workspace admin."
         )
+    if isinstance(exc, AuthFailed):
+        return "Rocket.Chat no longer accepts my credentials; please tell a workspace admin (details in my log)."
     if isinstance(exc, RateLimited):
         return f"Rocket.Chat is rate-limiting me right now; please try again in {max(1, round(exc.retry_after))} s."
     if isinstance(exc, RequestTimeout):
         return "Rocket.Chat took too long to answer; please try again, or ask for a shorter range."
     if isinstance(exc, (ConnectionLost, ServerError)):
         return "Rocket.Chat isn't answering properly right now; please try again in a minute."
+    if isinstance(exc, InvalidResponse):
+        return "Rocket.Chat sent an answer I could not read; an admin can find details in my log."
+    if isinstance(exc, NotFound):
+        return (
+            "This Rocket.Chat server does not offer what that needs (an endpoint is missing: an older version?); "
+            "an admin can find details in my log."
+        )
     if isinstance(exc, BadRequest) and exc.error_type == NO_DATA:
         return (
-            "Rocket.Chat answered that request without any figures, which it does for an invalid request "
-            "(an unknown name or unreadable dates); please check the command."
+            "Rocket.Chat answered that request without any figures, which it does when it considers a request "
+            "invalid; an admin can find the request in my log."
         )
-    return "Rocket.Chat refused that request; please check the command and try again."
+    return "Rocket.Chat refused the request I made for that; an admin can find its reason in my log."
 
 
 class Dispatcher:
