@@ -153,13 +153,15 @@ def number(value: float) -> str:
 
 
 def percent_change(current: float, previous: float) -> float | None:
-    """The change in percent of `previous`, unrounded. None when it is undefined (from 0 to something, or a
-    non-finite input); 0.0 when both are 0, because "nothing, like last time" is no change."""
+    """The change in percent of `previous`, unrounded. None when it is undefined (from 0 to something, a
+    non-finite input, or a change too large for a float); 0.0 when both are 0, because "nothing, like last time"
+    is no change."""
     if not (math.isfinite(current) and math.isfinite(previous)):
         return None
     if previous == 0:
         return 0.0 if current == 0 else None
-    return (current - previous) / abs(previous) * 100
+    change = (current - previous) / abs(previous) * 100
+    return change if math.isfinite(change) else None  # beyond the float range: no percentage to show
 
 
 def delta(current: float, previous: float, *, lower_is_better: bool | None) -> str:
@@ -169,7 +171,7 @@ def delta(current: float, previous: float, *, lower_is_better: bool | None) -> s
     nor bad (e.g. conversation volume) and gets no word."""
     pct = percent_change(current, previous)
     if pct is None:
-        return "new" if math.isfinite(current) and math.isfinite(previous) else "n/a"
+        return "new" if previous == 0 and math.isfinite(current) else "n/a"
     if pct == 0:
         return "= 0%"
     arrow = "▲" if pct > 0 else "▼"
@@ -191,7 +193,16 @@ def sparkline(values: Sequence[float]) -> str:
         flat = _BARS[0] if high == 0 else _BARS[3]
         return "".join(flat if math.isfinite(v) else " " for v in values)
     top = len(_BARS) - 1
-    return "".join(_BARS[_round((v - low) / (high - low) * top)] if math.isfinite(v) else " " for v in values)
+    return "".join(_BARS[_round(_share(v, low, high) * top)] if math.isfinite(v) else " " for v in values)
+
+
+def _share(value: float, low: float, high: float) -> float:
+    """Where `value` lies from `low` (0.0) to `high` (1.0), for low < high. The span of two finite floats can be
+    beyond the float range (1e308 - -1e308), so such a span is measured in halves, which always fit."""
+    span = high - low
+    if math.isfinite(span):
+        return min(1.0, max(0.0, (value - low) / span))
+    return min(1.0, max(0.0, (value / 2 - low / 2) / (high / 2 - low / 2)))
 
 
 def _width(text: str) -> int:
@@ -323,9 +334,28 @@ def chart_summary(name: str, labels: Sequence[str], points: Sequence[float], *, 
         is_time=is_time,
         buckets=len(points),
         per=per,
-        total=None if is_time else math.fsum(values),
-        average=math.fsum(values) / len(values) if values else None,
+        total=None if is_time else _total(values),
+        average=_mean(values),
         low=min(data, key=lambda d: d[0]) if data else None,
         high=max(data, key=lambda d: d[0]) if data else None,
         empty=len(points) - len(data) if is_time else 0,
     )
+
+
+def _total(values: Sequence[float]) -> float:
+    """The exact sum (`math.fsum`), or ±inf (shown as "n/a") when it lies beyond the float range."""
+    try:
+        return math.fsum(values)
+    except OverflowError:
+        return (_mean(values) or 0.0) * len(values)
+
+
+def _mean(values: Sequence[float]) -> float | None:
+    """The exact mean (`math.fsum`); when the sum passes the float range on the way, the mean of the values each
+    divided by the count first, which cannot (`fsum` raises OverflowError rather than answering inf)."""
+    if not values:
+        return None
+    try:
+        return math.fsum(values) / len(values)
+    except OverflowError:
+        return math.fsum(v / len(values) for v in values)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bot.replies.figures import (
     LABELS,
@@ -204,6 +206,36 @@ def test_sparkline(values: list[float], line: str) -> None:
 def test_sparkline_has_one_bar_per_value() -> None:
     values = [float(v % 13) for v in range(90)]
     assert len(sparkline(values)) == 90
+
+
+def test_sparkline_of_the_largest_finite_floats() -> None:
+    """Their span (1e308 - -1e308) is infinite as a float; the scale must not divide by it."""
+    assert sparkline([1e308, -1e308, 0.0]) == "█▁▅"
+    assert sparkline([5e-324, 0.0]) == "█▁"  # the smallest span there is
+
+
+FINITE = st.floats(allow_nan=False, allow_infinity=False)
+
+
+@given(st.lists(FINITE, max_size=40))
+def test_sparkline_takes_any_finite_floats(values: list[float]) -> None:
+    line = sparkline(values)
+    assert len(line) == len(values) and set(line) <= set("▁▂▃▄▅▆▇█")
+    if values and min(values) != max(values):
+        assert line[values.index(max(values))] == "█" and line[values.index(min(values))] == "▁"
+
+
+@given(FINITE, FINITE)
+def test_changes_and_readings_take_any_finite_floats(current: float, previous: float) -> None:
+    """Server figures are bounded at the REST boundary; rendering must still never raise on a finite float."""
+    assert delta(current, previous, lower_is_better=True)
+    assert duration(current) and number(current) and clock(current, "h:mm")
+
+
+@given(st.lists(FINITE, min_size=1, max_size=30), st.booleans())
+def test_chart_summary_takes_any_finite_floats(points: list[float], is_time: bool) -> None:
+    summary = chart_summary("Total_conversations", [f"3/{i + 1}" for i in range(len(points))], points, is_time=is_time)
+    assert summary.text()
 
 
 def test_table_is_a_code_block_with_right_aligned_quantities() -> None:
