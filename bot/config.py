@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import functools
+import json
 import os
 import tomllib
 from collections.abc import Mapping
@@ -16,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from bot.errors import ConfigError
 
@@ -27,6 +29,72 @@ DEFAULT_RANGES: tuple[tuple[str, str], ...] = (
     ("chart", "last 7 days"),
     ("agents", "last 7 days"),
 )
+
+
+# Real zones offered as examples when a region alone was named ("America"), first match wins.
+_EXAMPLE_ZONES = ("Europe/Berlin", "America/New_York", "Asia/Tokyo", "Australia/Sydney", "Africa/Lagos", "Etc/UTC")
+_MAX_ZONE_NAME = 64  # the longest IANA name has 32 characters; past this no lookup or suggestion is tried
+
+
+class UnknownTimeZone(ValueError):
+    """A zone name a person wrote that is not an IANA time zone. `reason` says what is wrong with it and
+    `suggestion` is a real zone (a close match when there is one); `explain` phrases both in the caller's own
+    notation (`tz=...` in chat, `timezone = "..."` in the config file), and the caller raises its own error type."""
+
+    def __init__(self, given: str, reason: str, suggestion: str) -> None:
+        self.given = given
+        self.reason = reason
+        self.suggestion = suggestion
+        super().__init__(self.explain(repr(given), repr(suggestion)))
+
+    def explain(self, given: str, suggestion: str) -> str:
+        return f"{given} {self.reason}; use an IANA name like {suggestion}"
+
+
+@functools.cache
+def _zones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def zone_name(text: str) -> str:
+    """The IANA zone a person named (surrounding spaces ignored), or UnknownTimeZone.
+
+    Only names in the zone list are looked up: `ZoneInfo` treats its key as a file path, so a region
+    ("America"), an over-long name or a path ("../x") would raise IsADirectoryError, OSError or ValueError
+    instead of saying what is wrong.
+    """
+    name = text.strip()
+    if name in _zones():
+        try:
+            ZoneInfo(name)
+            return name
+        except (ZoneInfoNotFoundError, ValueError, OSError):
+            pass  # listed, yet its file cannot be read: refuse it like any other name
+    raise _unknown_zone(text)
+
+
+def _unknown_zone(text: str) -> UnknownTimeZone:
+    name = text.strip()
+    if len(name) > _MAX_ZONE_NAME:
+        return UnknownTimeZone(text, "is too long to be a time zone", _EXAMPLE_ZONES[0])
+    folded = name.casefold()
+    zones = sorted(_zones())
+    same = [z for z in zones if z.casefold() == folded]
+    if same:
+        return UnknownTimeZone(text, "is not a time zone (names are case-sensitive)", same[0])
+    region = [z for z in zones if z.casefold().startswith(folded + "/")] if name else []
+    if region:
+        return UnknownTimeZone(
+            text, "is a region, not a time zone", next((z for z in _EXAMPLE_ZONES if z in region), region[0])
+        )
+    city = [z for z in zones if z.rsplit("/", 1)[-1].casefold() == folded.replace(" ", "_")]
+    close = city or difflib.get_close_matches(name, zones, n=1, cutoff=0.75)
+    return UnknownTimeZone(text, "is not a time zone", close[0] if close else _EXAMPLE_ZONES[0])
+
+
+def _quoted(text: str) -> str:
+    """A value as TOML writes it (a basic string; JSON's escapes are TOML's), for messages about the file."""
+    return json.dumps(text, ensure_ascii=False)
 
 
 class Secret:
@@ -214,11 +282,20 @@ def _digest_entries(raw: Any) -> tuple[DigestEntry, ...]:
             elif not isinstance(value, str) or not value.strip():
                 raise ConfigError(f"{where}: {key!r} must be a non-empty string")
             fields[key] = value.strip() if isinstance(value, str) else value
+        if "timezone" in fields:
+            fields["timezone"] = _zone(fields["timezone"], f"{where}: timezone")
         entry = DigestEntry(**fields)
         if any(e.name == entry.name for e in entries):
             raise ConfigError(f"{where}: the name {entry.name!r} is used twice; each [[digest]] needs its own name")
         entries.append(entry)
     return tuple(entries)
+
+
+def _zone(value: str, where: str) -> str:
+    try:
+        return zone_name(value)
+    except UnknownTimeZone as exc:
+        raise ConfigError(exc.explain(f"{where} = {_quoted(value)}", _quoted(exc.suggestion))) from None
 
 
 def _unknown_key(section: str, key: str) -> str:
@@ -282,11 +359,9 @@ def _convert(section: str, key: str, value: Any, *, source: str | None = None) -
             raise bad("one to three non-space characters")
         return value
     if kind == "zone":
-        try:
-            ZoneInfo(str(value))
-        except (ZoneInfoNotFoundError, ValueError):
-            raise bad("an IANA time zone name") from None
-        return str(value)
+        if not isinstance(value, str):
+            raise bad("an IANA time zone name")
+        return _zone(value, where)
     if kind == "order":
         if not isinstance(value, str) or value.upper() not in ("DMY", "MDY", "YMD"):
             raise bad('"DMY", "MDY" or "YMD" (how to read 01/05/2026)')

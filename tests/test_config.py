@@ -180,8 +180,50 @@ def test_missing_file(tmp_path: Path) -> None:
 
 def test_bad_zone(tmp_path: Path) -> None:
     message = error(tmp_path, PAT_FILE + '[bot]\ntimezone = "Mars/Olympus_Mons"\n')
-    assert "[bot] timezone must be an IANA time zone name" in message
-    assert 'timezone = "Europe/Berlin"' in message
+    assert message == '[bot] timezone = "Mars/Olympus_Mons" is not a time zone; use an IANA name like "Europe/Berlin"'
+
+
+@pytest.mark.parametrize(
+    ("zone", "expected"),
+    [
+        # zoneinfo raises IsADirectoryError, OSError (name too long) or ValueError for these, not ZoneInfoNotFoundError
+        ("America", '"America" is a region, not a time zone; use an IANA name like "America/New_York"'),
+        ("Etc", '"Etc" is a region, not a time zone; use an IANA name like "Etc/UTC"'),
+        ("x" * 300, "is too long to be a time zone; use an IANA name like"),
+        ("../etc/passwd", '"../etc/passwd" is not a time zone; use an IANA name like'),
+        ("/etc/localtime", '"/etc/localtime" is not a time zone; use an IANA name like'),
+        ("Europe/Berlin\\u0000", "is not a time zone"),
+        ("zone.tab", '"zone.tab" is not a time zone'),
+        ("", "is not a time zone"),
+        (
+            "europe/berlin",
+            '"europe/berlin" is not a time zone (names are case-sensitive); use an IANA name like "Europe/Berlin"',
+        ),
+        ("Berlin", '"Berlin" is not a time zone; use an IANA name like "Europe/Berlin"'),
+    ],
+)
+def test_a_zone_that_is_not_an_iana_name_is_a_config_error(tmp_path: Path, zone: str, expected: str) -> None:
+    message = error(tmp_path, PAT_FILE + f'[bot]\ntimezone = "{zone}"\n')
+    assert message.startswith("[bot] timezone = ") and expected in message
+
+
+def test_a_digest_entry_zone_is_checked_when_the_file_is_read(tmp_path: Path) -> None:
+    message = error(tmp_path, PAT_FILE + '[[digest]]\nname = "daily"\nroom = "r"\ntimezone = "America"\n')
+    assert message == (
+        "[[digest]] #1 ('daily'): timezone = \"America\" is a region, not a time zone; use an IANA name like "
+        '"America/New_York"'
+    )
+
+
+def test_zone_names_from_people() -> None:
+    from bot.config import UnknownTimeZone, zone_name
+
+    assert zone_name("Europe/Berlin") == "Europe/Berlin"
+    assert zone_name(" UTC ") == "UTC"
+    with pytest.raises(UnknownTimeZone) as caught:
+        zone_name("Etc")
+    assert (caught.value.given, caught.value.suggestion) == ("Etc", "Etc/UTC")
+    assert str(caught.value) == "'Etc' is a region, not a time zone; use an IANA name like 'Etc/UTC'"
 
 
 @pytest.mark.parametrize(("ping", "silence"), [(30, 30), (30, 20)])

@@ -162,3 +162,24 @@ async def test_run_refuses_a_corrupt_state_file(sb: Sandbox, tmp_path: Path) -> 
     assert f"the state file '{state}' is not a readable SQLite database" in text
     assert "Traceback" not in text
     assert state.read_bytes().startswith(b"definitely not sqlite")  # left as it was, not replaced by an empty one
+
+
+@pytest.mark.parametrize(
+    "section", ['[bot]\ntimezone = "America"\n', '[[digest]]\nname = "d"\nroom = "r"\ntimezone = "Etc"\n']
+)
+def test_run_with_a_region_for_a_zone_is_a_configuration_problem(
+    tmp_path: Path, section: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """zoneinfo raises IsADirectoryError for "America": it must become exit 2 with a message, not a traceback."""
+    import argparse
+
+    from bot.cli.main import run
+
+    config = tmp_path / "config.toml"
+    config.write_text('[rocketchat]\nurl = "https://chat.example.com"\n' + section)
+    monkeypatch.setenv("RC_USER_ID", "u-bot")
+    monkeypatch.setenv("RC_AUTH_TOKEN", BOT_PAT)
+    assert run(argparse.Namespace(config=str(config))) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("analytics-bot: configuration problem: ")
+    assert "is a region, not a time zone; use an IANA name like" in err
