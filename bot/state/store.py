@@ -8,6 +8,12 @@ stops the bot with StateError instead of silently starting empty: it holds peopl
 Runs are keyed by (subscription, local date): a day's digest is recorded as `posting` *before* it is
 sent and `posted` after, so a crash in between is reconciled on the next start and a day can never
 be posted twice (rocketchat-realtime-rest.md §2.4: the deterministic message id makes a resend idempotent).
+Commands are journaled the same way (`journal.py`): pending when seen, answered when Rocket.Chat took the reply.
+
+The file is in WAL mode with `synchronous = NORMAL`: a commit survives the bot being killed at any point
+(what exactly-once is tested against) without an fsync per command; after a power loss the last commits
+may be rolled back, which the deterministic message ids make harmless (a repeat is ignored by the server).
+Back it up with `sqlite3 state.sqlite3 ".backup copy.sqlite3"`, not by copying the file alone.
 """
 
 from __future__ import annotations
@@ -22,11 +28,14 @@ from datetime import UTC, date, datetime, time
 from pathlib import Path
 
 from bot.errors import BotError
+from bot.state.journal import SCHEMA as COMMANDS_SCHEMA
+from bot.state.journal import CommandRecord, Journal
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 1: subscriptions and runs; 2: + the command journal
 SECTIONS = ("conversations", "productivity", "departments", "agents", "trend")
 
-_SCHEMA = """
+_SCHEMA = (
+    """
 CREATE TABLE subscriptions (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     name TEXT UNIQUE,                 -- [[digest]] name for config-managed ones, NULL for chat-made
@@ -57,6 +66,10 @@ CREATE TABLE runs (
     PRIMARY KEY (subscription_id, local_date)
 );
 """
+    + COMMANDS_SCHEMA
+)
+# What upgrading a file of version N (the key) to N + 1 runs, inside the same transaction as the new version.
+_MIGRATIONS = {1: COMMANDS_SCHEMA}
 
 
 _INSERT_SUBSCRIPTION = (
@@ -120,8 +133,10 @@ class State:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
             self._db.execute("PRAGMA foreign_keys = ON")
-            self._db.execute("PRAGMA synchronous = FULL")
             self._open(existed)
+            # Only once the file is known to be ours: a foreign database is refused untouched.
+            self._db.execute("PRAGMA journal_mode = WAL")
+            self._db.execute("PRAGMA synchronous = NORMAL")
         except sqlite3.DatabaseError as exc:
             raise StateError(
                 f"the state file {str(self.path)!r} is not a readable SQLite database ({exc}). It holds the digest "
@@ -150,6 +165,9 @@ class State:
         check = self._db.execute("PRAGMA quick_check").fetchone()[0]
         if check != "ok":
             raise sqlite3.DatabaseError(f"integrity check failed: {check}")
+        with self._lock:
+            for old in range(version, SCHEMA_VERSION):
+                self._db.executescript("BEGIN;" + _MIGRATIONS[old] + f"PRAGMA user_version = {old + 1};COMMIT;")
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
@@ -290,6 +308,33 @@ class State:
                 "UPDATE runs SET noted = 1 WHERE subscription_id = ? AND local_date = ?",
                 [(sub_id, d.isoformat()) for d in dates],
             )
+
+    # --- the command journal -----------------------------------------------------------------------
+
+    def record_command(self, command: CommandRecord, *, now: datetime) -> CommandRecord:
+        """Journal a command as pending (once); the stored record tells whether it was known already."""
+        with self._transaction() as db:
+            return Journal.record(db, command, now=now)
+
+    def command_attempted(self, message_id: str, *, now: datetime) -> None:
+        with self._transaction() as db:
+            Journal.attempt(db, message_id, now=now)
+
+    def finish_command(self, message_id: str, status: str, *, now: datetime, reason: str | None = None) -> None:
+        with self._transaction() as db:
+            Journal.finish(db, message_id, status, now=now, reason=reason)
+
+    def command_status(self, message_id: str) -> str | None:
+        with self._lock:
+            return Journal.status(self._db, message_id)
+
+    def pending_commands(self) -> list[CommandRecord]:
+        with self._lock:
+            return Journal.pending(self._db)
+
+    def prune_commands(self, *, before: datetime) -> int:
+        with self._transaction() as db:
+            return Journal.prune(db, before=before)
 
 
 def _row(sub: Subscription) -> tuple[object, ...]:
