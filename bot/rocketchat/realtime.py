@@ -7,8 +7,10 @@ Why it is shaped this way (rocketchat-realtime-rest.md; style-by-example.md §2,
   one subscription per stream with new ids → `on_ready(n)`, where the app catches up over REST. State that
   must outlive a socket (the connection count) lives on the client; everything per socket lives in a
   `_Link` that is thrown away, so subscriptions can never pile up across reconnects (§3.1 #141, §3.2 #114).
-- Backoff with full jitter between attempts, reset only after a session stayed up for `ping_interval`, so
-  a server that accepts and drops at once cannot cause a hot loop (§1.14, §3.5). A refused login (403:
+- Backoff with full jitter between attempts, reset once a session was established (logged in, subscribed)
+  and stayed up for `MIN_UP` seconds: a link that flaps every few seconds is back within a second each
+  time, while a server that accepts and drops at once still backs off, so it cannot cause a hot loop
+  (§1.14, §3.5). A refused login (403:
   revoked, expired, unknown token) is fatal: `run()` raises AuthFailed instead of looping (§3.7).
 - Server pings are answered at once and the client pings every `ping_interval`; `silence_timeout` with no
   frame at all means a dead link, e.g. a proxy that stopped forwarding without closing (§1.3, §3.8.6).
@@ -54,7 +56,9 @@ OPEN_TIMEOUT = 10.0  # TCP + TLS + HTTP upgrade
 CLOSE_TIMEOUT = 2.0  # wait for the server's close frame, then drop TCP (a dead link never answers)
 SETUP_TIMEOUT = 10.0  # each step of the session: handshake, login, subscriptions
 ROOM_MESSAGES, NOTIFY_USER, MY_MESSAGES = "stream-room-messages", "stream-notify-user", "__my_messages__"
-NOTIFY_EVENTS = ("subscriptions-changed", "rooms-changed", "message")  # §1.8
+# §1.8. Not `rooms-changed`: it comes twice per message the bot posts and nothing here reads it.
+NOTIFY_EVENTS = ("subscriptions-changed", "message")
+MIN_UP = 1.0  # seconds an established session must last for the backoff to start afresh
 _REFUSED_LOGIN = (
     "the server refused the realtime login of user id {user_id!r} ({reason}): the bot's token was revoked or "
     "is invalid. Create a new Personal Access Token for the bot's account (My Account > Personal Access "
@@ -122,6 +126,7 @@ class RealtimeClient:
         silence_timeout: float = 35.0,
         backoff: Callable[[], Iterator[float]] = default_backoff,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        min_up: float = MIN_UP,
     ) -> None:
         if not 0 < ping_interval < silence_timeout:
             raise ValueError("need 0 < ping_interval < silence_timeout")
@@ -134,6 +139,7 @@ class RealtimeClient:
         self._silence = silence_timeout
         self._backoff = backoff
         self._sleep = sleep
+        self._min_up = min_up
         self._stopping = asyncio.Event()
         self._running = False
         self._attempts = 0
@@ -180,7 +186,13 @@ class RealtimeClient:
             self.ready.clear()
 
     def _stayed_up(self, now: float) -> bool:
-        return self._up_since is not None and now - self._up_since >= self._ping_interval
+        return self._up_since is not None and now - self._up_since >= self._min_up
+
+    @property
+    def link_number(self) -> int:
+        """Which connection attempt the current (or last) link is: frames of one link share it, so the app
+        can tell whether a room was caught up on the link a live message came through."""
+        return self._attempts
 
     def stop(self) -> None:
         """Close the socket cleanly and make `run()` return."""

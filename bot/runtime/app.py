@@ -1,20 +1,30 @@
 """Wiring: settings → REST and realtime clients → pipeline → access → dispatcher → replies.
 
-`BotApp.run()` logs in over REST, learns its rooms, then keeps one realtime session alive. After
-every (re)connect it catches up each room over REST (`chat.syncMessages` since the last message it
-saw), through the same pipeline, so a command posted while the link was down is answered once and a
-command older than the catch-up age is skipped and logged (rocketchat-realtime-rest.md §1.14, §3.8).
+`BotApp.run()` logs in over REST, opens the state file, answers what the journal says is still pending,
+learns its rooms, then keeps one realtime session alive. After every (re)connect it catches up each room
+over REST (`chat.syncMessages`), through the same pipeline, so a command posted while the link was down is
+answered once and a command older than the catch-up age is skipped and logged (rocketchat-realtime-rest.md
+§1.14, §3.8).
+
+A room's watermark (where its next catch-up starts) only moves over messages that a completed catch-up
+has covered: by the catch-up itself, or by live messages of a room already caught up on the same link
+(minus an overlap; message ids de-duplicate). A live message that arrives before its room's catch-up
+therefore cannot push the watermark past commands posted while the bot was away (issue 9, cause 1).
+Rooms are caught up concurrently under a bound, each retried until it succeeds or the link drops; the
+next link resumes what an interrupted catch-up left.
 """
 
 from __future__ import annotations
 
 import asyncio
 import gc
+import itertools
 import logging
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 
@@ -26,7 +36,7 @@ from bot.commands.router import Router
 from bot.config import Settings
 from bot.dates.grammar import DateRangeError, parse_range
 from bot.digests.service import Digests
-from bot.errors import AuthFailed, ConfigError, InvalidResponse, TransportError
+from bot.errors import AuthFailed, ConfigError, InvalidResponse, RateLimited, TransportError
 from bot.rocketchat.ids import reply_id
 from bot.rocketchat.models import IncomingMessage
 from bot.rocketchat.realtime import RealtimeClient, websocket_url
@@ -34,10 +44,16 @@ from bot.rocketchat.rest import Identity, RestClient
 from bot.runtime.access import Access
 from bot.runtime.dispatch import Dispatcher
 from bot.runtime.pipeline import Command, Drop, Pipeline
+from bot.state.journal import PENDING, CommandRecord
 from bot.state.store import State
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
+
+CATCH_UP_OVERLAP = timedelta(seconds=60)  # live messages move a watermark to their _updatedAt minus this
+CATCH_UP_CONCURRENCY = 8
+CATCH_UP_PAUSES = (0.5, 1.0, 2.0, 5.0)  # between tries of one room's catch-up while the link stays up
+JOURNAL_KEEP = timedelta(days=3)  # finished commands are remembered this long
 
 
 @dataclass
@@ -45,7 +61,8 @@ class Room:
     rid: str
     kind: str  # c, p, d, l
     name: str | None
-    watermark: datetime  # newest _updatedAt seen in this room
+    watermark: datetime  # every message updated before this has been through the pipeline
+    synced_link: int | None = None  # the realtime link on which this room's catch-up completed
 
 
 def build_router(settings: Settings) -> Router:
@@ -87,7 +104,7 @@ class BotApp:
         self.settings = settings
         self.clock = clock
         check_default_ranges(settings, clock())
-        self.rest = RestClient(settings, http=http, clock=clock)
+        self.rest = RestClient(settings, http=http, clock=clock, sleep=sleep)
         if services is None:
             services = Services(AnalyticsService(self.rest, clock=clock, tz=settings.timezone), settings, clock)
         self.router = router or build_router(settings)
@@ -100,8 +117,18 @@ class BotApp:
             clock=clock,
         )
         self.dispatcher = Dispatcher(
-            self.router, self.access, self.rest, services=services, concurrency=settings.concurrency, clock=clock
+            self.router,
+            self.access,
+            self.rest,
+            services=services,
+            concurrency=settings.concurrency,
+            clock=clock,
+            sleep=sleep,
+            journal=self,
+            deadline=timedelta(seconds=settings.answer_deadline),
+            tz=ZoneInfo(settings.timezone),
         )
+        self.state: State | None = None
         self.rooms: dict[str, Room] = {}
         self.identity: Identity | None = None
         self.pipeline: Pipeline | None = None
@@ -132,6 +159,7 @@ class BotApp:
             )
             log.info("logged in as %s (%s)", self.identity.username, self.identity.user_id)
             scheduler = await self._start_digests()
+            self._resume_pending()
             options: dict[str, Any] = {}
             if self._backoff is not None:
                 options["backoff"] = self._backoff
@@ -152,14 +180,16 @@ class BotApp:
                 self.stop()
                 await scheduler
         finally:
-            await self.dispatcher.drain(grace=10)
+            await self.dispatcher.drain()
             await self.rest.aclose()
-            if self.digests is not None:
-                self.digests.state.close()
+            if self.state is not None:
+                self.state.close()
 
     async def _start_digests(self) -> asyncio.Task[None]:
         """Open the state file (a corrupt one raises StateError: fatal), sync [[digest]] entries, start posting."""
         state = await asyncio.to_thread(State, self.settings.state_file)
+        self.state = state
+        await asyncio.to_thread(state.prune_commands, before=self.clock() - JOURNAL_KEEP)
         self.digests = Digests(self.settings, state, self.rest, clock=self.clock, sleep=self._sleep)
         if isinstance(self.services, Services):
             self.services.digests = self.digests
@@ -210,16 +240,19 @@ class BotApp:
         room = self.rooms.get(message.rid)
         kind = message.room_type or (room.kind if room else None)
         member = message.room_participant if message.room_participant is not None else room is not None
+        if room is not None and self.realtime is not None and room.synced_link == self.realtime.link_number:
+            # This room was caught up on this very link, so everything before this live message has been
+            # seen (give or take messages stored out of order: the overlap, de-duplicated by id).
+            room.watermark = max(room.watermark, message.updated_at - CATCH_UP_OVERLAP)
         self._consider(message, kind=kind, member=bool(member), room_name=room.name if room else None)
 
     def _consider(self, message: IncomingMessage, *, kind: str | None, member: bool, room_name: str | None) -> None:
         assert self.pipeline is not None
-        room = self.rooms.get(message.rid)
-        if room is not None and message.updated_at > room.watermark:
-            room.watermark = message.updated_at
         outcome = self.pipeline.classify(message, now=self.clock(), room_type=kind, member=member, room_name=room_name)
         if isinstance(outcome, Command):
             self.pipeline.mark_handled(message.id)
+            if self.dispatcher.is_active(message.id) or not self._journal_new(outcome):
+                return
             log.info("command from %s in %s: %r", message.sender_username, message.rid, outcome.text[:100])
             self.dispatcher.submit(outcome)
         elif outcome is Drop.TOO_OLD and self.pipeline.command_text(message.text, direct=kind == "d") is not None:
@@ -232,6 +265,57 @@ class BotApp:
         elif outcome in (Drop.LIVECHAT, Drop.ROOM_NOT_ALLOWED):
             log.debug("ignored message %s: %s", message.id, outcome.value)
 
+    # --- the command journal (bot.runtime.dispatch.CommandJournal) -------------------------------------
+
+    def _journal_new(self, command: Command) -> bool:
+        """Record the command as pending before anything is done with it; False if it was decided before.
+
+        A synchronous write on the loop: in WAL mode a commit is tens of microseconds, and ordering the
+        record before the dispatch is the point."""
+        if self.state is None:
+            return True
+        message = command.message
+        record = CommandRecord(
+            message.id, message.rid, message.tmid, command.room_type, message.sender_username, command.text, message.ts
+        )
+        return self.state.record_command(record, now=self.clock()).status == PENDING
+
+    async def answered(self, command: Command) -> None:
+        if self.state is not None:
+            self.state.finish_command(command.message.id, "answered", now=self.clock())
+
+    async def gave_up(self, command: Command, status: str, reason: str) -> None:
+        if self.state is not None:
+            self.state.finish_command(command.message.id, status, now=self.clock(), reason=reason[:500])
+
+    def _resume_pending(self) -> None:
+        """Answer what an earlier run recorded but never got answered; past the deadline, say so once."""
+        assert self.state is not None and self.identity is not None
+        now = self.clock()
+        for record in self.state.pending_commands():
+            message = IncomingMessage(
+                id=record.message_id,
+                rid=record.room_id,
+                text=record.text,
+                sender_id="",
+                sender_username=record.sender,
+                ts=record.posted_at,
+                updated_at=record.posted_at,
+                tmid=record.thread_id,
+                room_type=record.room_type,
+            )
+            late = now >= record.posted_at + self.dispatcher.deadline
+            log.info(
+                "resuming command %s from %s in %s%s",
+                record.message_id,
+                record.sender,
+                record.room_id,
+                " (past its deadline)" if late else "",
+            )
+            if self.pipeline is not None:
+                self.pipeline.mark_handled(record.message_id)
+            self.dispatcher.submit(Command(message, record.text, record.room_type), late=late)
+
     def on_notify(self, event: str, args: list[Any]) -> None:
         if event == "subscriptions-changed" and len(args) >= 2 and isinstance(args[1], dict):
             action, sub = args[0], args[1]
@@ -243,19 +327,21 @@ class BotApp:
             log.warning("Rocket.Chat says: %s", str(args[0].get("msg", ""))[:300])
 
     async def on_ready(self, connection: int) -> None:
-        """After every (re)connect: refresh the room list and catch up each room once."""
+        """After every (re)connect: refresh the room list and catch up every room (concurrently, bounded)."""
+        link = self.realtime.link_number if self.realtime is not None else 0
         async with self._catching_up:
             try:
                 await self.refresh_rooms()
             except TransportError as exc:
                 log.warning("could not refresh rooms after connecting: %s", exc)
-            for room in list(self.rooms.values()):
-                if room.kind == "l":
-                    continue  # never act in livechat rooms, so never read them either
-                try:
-                    await self._catch_up(room)
-                except TransportError as exc:
-                    log.warning("catch-up of room %s failed: %s", room.rid, exc)
+            slots = asyncio.Semaphore(CATCH_UP_CONCURRENCY)
+
+            async def one(room: Room) -> None:
+                async with slots:
+                    await self._catch_up_until_done(room, link)
+
+            # Never read livechat rooms: the bot never acts in them.
+            await asyncio.gather(*(one(room) for room in list(self.rooms.values()) if room.kind != "l"))
             log.info("connected (session %d), %d rooms", connection, len(self.rooms))
         if self.sessions == 0:
             # Start-up garbage (imports, config, the first catch-up) will live as long as the process: moving it
@@ -270,8 +356,24 @@ class BotApp:
         async with self._session_change:
             await self._session_change.wait_for(lambda: self.sessions >= count)
 
+    async def _catch_up_until_done(self, room: Room, link: int) -> None:
+        """Catch one room up, retrying while this link stays up (a drop cancels it; the next link resumes)."""
+        for attempt in itertools.count():
+            try:
+                await self._catch_up(room)
+            except TransportError as exc:
+                pause = CATCH_UP_PAUSES[min(attempt, len(CATCH_UP_PAUSES) - 1)]
+                if isinstance(exc, RateLimited):
+                    pause = max(pause, exc.retry_after)
+                log.warning("catch-up of room %s failed (%s); trying again in %.1f s", room.rid, exc, pause)
+                await self._sleep(pause)
+                continue
+            room.synced_link = link
+            return
+
     async def _catch_up(self, room: Room) -> None:
-        updated, _deleted = await self.rest.sync_messages(room.rid, room.watermark)
+        since = room.watermark
+        updated, _deleted = await self.rest.sync_messages(room.rid, since)
         present = {doc.get("_id") for doc in updated}
         messages: list[IncomingMessage] = []
         for doc in updated:
@@ -279,10 +381,14 @@ class BotApp:
                 messages.append(IncomingMessage.from_document(doc))
             except InvalidResponse as exc:
                 log.warning("skipped a malformed message in %s: %s", room.rid, exc)
+        assert self.pipeline is not None
         for message in sorted(messages, key=lambda m: m.ts):
             if reply_id(message.id) in present:
                 # Already answered (by an earlier run of the bot): remember it, do not answer again.
-                assert self.pipeline is not None
                 self.pipeline.mark_handled(message.id)
+                if self.state is not None and not self.dispatcher.is_active(message.id):
+                    self.state.finish_command(message.id, "answered", now=self.clock())
                 continue
             self._consider(message, kind=room.kind, member=True, room_name=room.name)
+        newest = max((m.updated_at for m in messages), default=since)
+        room.watermark = max(room.watermark, newest)

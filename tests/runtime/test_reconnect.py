@@ -35,7 +35,7 @@ async def test_ten_drops_and_a_restart_lose_nothing_and_duplicate_nothing(sb: Sa
         after_restart = await maria.post(MANAGERS, "!figures")
         commands.append(after_restart)
         await replies.answer_to(after_restart)
-        assert sb.realtime.subscription_count("u-bot") == 4  # one of each, never duplicated
+        assert sb.realtime.subscription_count("u-bot") == 3  # one of each, never duplicated
         assert sb.realtime.session_count() == 1
     assert app.sessions >= 12
     assert [len(replies.to(c)) for c in commands] == [1] * 11
