@@ -13,79 +13,23 @@ from __future__ import annotations
 
 import copy
 import json
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from .data_checks import DataError, kind_name, missing
+from .data_checks import date as _date
+from .data_checks import optional as _optional
+from .data_checks import require as _require
+from .data_checks import where as _where
+from .data_omnichannel import SECTIONS, check_livechat_room, check_livechat_user
 from .defaults import DEFAULT_SETTINGS, SETTING_CHOICES, SETTING_TYPES
-from .ejson import from_ms, parse_iso
 from .store import Clock, Doc, Store, system_clock
 
-TOP_LEVEL = ("settings", "users", "departments", "rooms", "messages")
+__all__ = ["DataError", "load_document", "load_file"]
+
+TOP_LEVEL = ("settings", "users", "departments", "rooms", "messages", *SECTIONS)
 ROOM_TYPES = ("c", "p", "d", "l")
-
-
-class DataError(ValueError):
-    """The workspace document is not usable; the message names the item and field."""
-
-
-def _where(section: str, index: int, item: Any) -> str:
-    ident = item.get("_id") or item.get("username") or item.get("name") if isinstance(item, dict) else None
-    return f"{section}[{index}]" + (f" ({ident!r})" if ident else "")
-
-
-def _date(value: Any, where: str, name: str) -> datetime:
-    if isinstance(value, datetime):
-        return value
-    if isinstance(value, dict) and set(value) == {"$date"}:
-        inner = value["$date"]
-        if isinstance(inner, (int, float)) and not isinstance(inner, bool):
-            return from_ms(inner)
-        if isinstance(inner, str):  # mongoexport's relaxed EJSON writes {"$date": "2024-...Z"}
-            value = inner
-        elif isinstance(inner, dict) and "$numberLong" in inner:
-            return from_ms(int(inner["$numberLong"]))
-    if isinstance(value, str):
-        try:
-            return parse_iso(value)
-        except ValueError:
-            pass
-    raise DataError(
-        f'{where}: field {name!r} must be a date, written as {{"$date": <epoch ms>}} or an ISO-8601 '
-        f'string like "2024-03-05T14:10:00Z"; got {value!r}'
-    )
-
-
-def _require(item: Doc, key: str, kind: type | tuple[type, ...], where: str, example: str) -> Any:
-    if key not in item:
-        raise DataError(f"{where}: field {key!r} is missing (for example {example})")
-    value = item[key]
-    if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool and bool not in _as_tuple(kind)):
-        raise DataError(f"{where}: field {key!r} must be {_kind_name(kind)} (for example {example}); got {value!r}")
-    return value
-
-
-def _optional(item: Doc, key: str, kind: type | tuple[type, ...], where: str, example: str) -> Any:
-    if key not in item or item[key] is None:
-        return None
-    return _require(item, key, kind, where, example)
-
-
-def _as_tuple(kind: type | tuple[type, ...]) -> tuple[type, ...]:
-    return kind if isinstance(kind, tuple) else (kind,)
-
-
-def _kind_name(kind: type | tuple[type, ...]) -> str:
-    names = {
-        str: "a string",
-        int: "a whole number",
-        float: "a number",
-        bool: "true or false",
-        list: "a list",
-        dict: "an object",
-    }
-    return " or ".join(names.get(k, k.__name__) for k in _as_tuple(kind))
 
 
 def load_file(path: str | Path, *, clock: Clock = system_clock, seed: int | None = None) -> Store:
@@ -112,21 +56,22 @@ def load_document(document: Any, *, clock: Clock = system_clock, seed: int | Non
         )
     store = Store(clock=clock, seed=seed)
     _load_settings(store, document.get("settings", {}))
-    for section in ("users", "departments", "rooms", "messages"):
+    given_msgs: dict[str, Any] = {}
+    for section, loader in _LOADERS:
         items = document.get(section, [])
         if not isinstance(items, list):
             raise DataError(f"{section!r} must be a list of objects")
         for index, item in enumerate(items):
             if not isinstance(item, dict):
                 raise DataError(f"{section}[{index}] must be an object; got {item!r}")
-            loader = {
-                "users": _load_user,
-                "departments": _load_department,
-                "rooms": _load_room,
-                "messages": _load_message,
-            }[section]
+            if section == "rooms" and "msgs" in item:
+                given_msgs[str(item.get("_id"))] = item["msgs"]
             # A deep copy: loading converts nested dates in place, and the caller's document must stay JSON.
             loader(store, copy.deepcopy(item), _where(section, index, item))
+    # A room's `msgs` is Rocket.Chat's own counter: an export carries it *and* the messages it counted, so a
+    # given value is kept as it is rather than added to by the loaded messages.
+    for rid, msgs in given_msgs.items():
+        store.rooms[rid]["msgs"] = msgs
     _attach_livechat_agents(store)
     return store
 
@@ -139,7 +84,7 @@ def _load_settings(store: Store, settings: Any) -> None:
         if kind is not None and (not isinstance(value, kind) or (isinstance(value, bool) and kind is int)):
             default = DEFAULT_SETTINGS.get(key, {})
             raise DataError(
-                f"settings: {key!r} must be {_kind_name(kind)} (default {json.dumps(default)}); got {value!r}"
+                f"settings: {key!r} must be {kind_name(kind)} (default {json.dumps(default)}); got {value!r}"
             )
         choices = SETTING_CHOICES.get(key)
         if choices and value not in choices:
@@ -179,6 +124,7 @@ def _load_user(store: Store, item: Doc, where: str) -> None:
     for key in ("createdAt", "_updatedAt"):
         if key in item:
             item[key] = _date(item[key], where, key)
+    check_livechat_user(item, where)
     item.setdefault("name", username)
     item.setdefault("type", "bot" if "bot" in roles else "user")
     item.setdefault("active", True)
@@ -258,9 +204,7 @@ def _load_room(store: Store, item: Doc, where: str) -> None:
     members = item.pop("members", None)
     if kind == "l":
         item["ts"] = (
-            _date(item.get("ts"), where, "ts")
-            if "ts" in item
-            else _missing(where, "ts", '"ts": "2024-03-05T14:10:00Z"')
+            _date(item.get("ts"), where, "ts") if "ts" in item else missing(where, "ts", '"ts": "2024-03-05T14:10:00Z"')
         )
         for key in ("open", "onHold"):
             _optional(item, key, bool, where, f'"{key}": true')
@@ -271,7 +215,9 @@ def _load_room(store: Store, item: Doc, where: str) -> None:
         _user_ref(store, item, "servedBy", where)
         _user_ref(store, item, "responseBy", where)
         _metrics(item, where)
-        item.setdefault("open", False)
+        check_livechat_room(item, where)
+        # No default for `open`: Rocket.Chat unsets it when a room closes (LivechatRooms.closeRoomById), and
+        # `{open: {$exists: false}}` is how the dashboards count closed rooms.
         if members:
             raise DataError(f"{where}: livechat rooms take no 'members'; the serving agent comes from 'servedBy'")
     else:
@@ -303,10 +249,6 @@ def _load_room(store: Store, item: Doc, where: str) -> None:
             store.subscribe_user(item, user, announce=False)
 
 
-def _missing(where: str, key: str, example: str) -> datetime:
-    raise DataError(f"{where}: field {key!r} is missing (for example {example})")
-
-
 def _load_message(store: Store, item: Doc, where: str) -> None:
     _require(item, "_id", str, where, '"_id": "msg-1"')
     if item["_id"] in store.messages:
@@ -315,7 +257,7 @@ def _load_message(store: Store, item: Doc, where: str) -> None:
     if rid not in store.rooms:
         raise DataError(f"{where}: rid {rid!r} is not a room in 'rooms'")
     item["ts"] = (
-        _date(item["ts"], where, "ts") if "ts" in item else _missing(where, "ts", '"ts": "2024-03-05T14:10:00Z"')
+        _date(item["ts"], where, "ts") if "ts" in item else missing(where, "ts", '"ts": "2024-03-05T14:10:00Z"')
     )
     sender = _require(item, "u", dict, where, '"u": {"_id": "u-jane", "username": "jane"}')
     _require(sender, "username", str, f"{where} u", '"username": "jane"')
@@ -341,3 +283,15 @@ def _attach_livechat_agents(store: Store) -> None:
             agent = store.user_by_username(served["username"])
             if agent is not None:
                 store.subscribe_user(room, agent, announce=False)
+
+
+_LOADERS: tuple[tuple[str, Any], ...] = (
+    ("users", _load_user),
+    ("departments", _load_department),
+    *((name, SECTIONS[name]) for name in ("visitors", "departmentAgents", "businessHours", "livechatTags")),
+    ("unitMonitors", SECTIONS["unitMonitors"]),
+    ("rooms", _load_room),
+    ("inquiries", SECTIONS["inquiries"]),
+    ("agentActivity", SECTIONS["agentActivity"]),
+    ("messages", _load_message),
+)

@@ -30,6 +30,14 @@ DEFAULT_PERMISSIONS: dict[str, list[str]] = {
     "edit-message": ["admin", "owner", "moderator"],
     "delete-message": ["admin", "owner", "moderator"],
     "view-other-user-channels": ["admin"],
+    # Omnichannel live operations (apps/meteor/server/startup/initialData / upsertPermissions.ts).
+    "view-livechat-business-hours": ["livechat-manager", "livechat-monitor", "admin"],
+    "transfer-livechat-guest": ["livechat-manager", "livechat-monitor", "admin"],
+    "edit-omnichannel-contact": ["livechat-manager", "livechat-agent", "admin"],
+    "view-livechat-queue": ["livechat-manager", "livechat-monitor", "livechat-agent", "admin"],
+    "view-livechat-real-time-monitoring": ["livechat-manager", "livechat-monitor", "admin"],
+    "close-livechat-room": ["livechat-manager", "livechat-monitor", "livechat-agent", "admin"],
+    "close-others-livechat-room": ["livechat-manager", "livechat-monitor", "admin"],
 }
 
 DEFAULT_SETTINGS: dict[str, Any] = {
@@ -51,6 +59,15 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "Threads_enabled": True,
     "Accounts_LoginExpiration": 90,
     "FileUpload_MaxFileSize": 104857600,
+    # REST pagination (getPaginationItems.ts).
+    "API_Default_Count": 50,
+    "API_Upper_Count_Limit": 100,
+    "API_Allow_Infinite_Count": True,
+    # Omnichannel (apps/meteor/app/livechat/server/config.ts).
+    "Livechat_visitor_inactivity_timeout": 3600,
+    "Livechat_enabled_when_agent_idle": True,
+    "Livechat_enable_business_hours": False,
+    "Omnichannel_sorting_mechanism": "Timestamp",
     # Sandbox-only knobs (no such settings exist in Rocket.Chat):
     "Sandbox_Version": SERVER_VERSION,
     # The zone of the simulated server process; Rocket.Chat in Docker runs in UTC.
@@ -63,6 +80,8 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "Sandbox_Heartbeat_Timeout_ms": 15000,
     # The `mem` cache in front of overview and agent-overview (60 s in Rocket.Chat).
     "Sandbox_Analytics_Cache_ms": 60000,
+    # The `mem` cache in front of every Real-time Monitoring computation (5 s in Rocket.Chat).
+    "Sandbox_Dashboards_Cache_ms": 5000,
 }
 
 # Settings whose type the loader checks (everything else in `settings` is stored as given).
@@ -85,6 +104,14 @@ SETTING_TYPES: dict[str, type | tuple[type, ...]] = {
     "Threads_enabled": bool,
     "Accounts_LoginExpiration": int,
     "FileUpload_MaxFileSize": int,
+    "API_Default_Count": int,
+    "API_Upper_Count_Limit": int,
+    "API_Allow_Infinite_Count": bool,
+    "Livechat_visitor_inactivity_timeout": int,
+    "Livechat_enabled_when_agent_idle": bool,
+    "Livechat_enable_business_hours": bool,
+    "Omnichannel_sorting_mechanism": str,
+    "Sandbox_Dashboards_Cache_ms": int,
     "Sandbox_Version": str,
     "Sandbox_Server_Timezone": str,
     "Sandbox_Charts_Data_Route": str,
@@ -97,4 +124,5 @@ SETTING_TYPES: dict[str, type | tuple[type, ...]] = {
 SETTING_CHOICES: dict[str, tuple[str, ...]] = {
     "Default_Timezone_For_Reporting": ("server", "custom", "user"),
     "Sandbox_Charts_Data_Route": ("real", "doubled"),
+    "Omnichannel_sorting_mechanism": ("Timestamp", "Priority", "SLAs"),
 }

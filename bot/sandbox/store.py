@@ -66,6 +66,14 @@ class Store:
     passwords: dict[str, str] = field(default_factory=dict)  # uid -> plain password (sandbox only)
     uploads: dict[str, Doc] = field(default_factory=dict)
     upload_data: dict[str, bytes] = field(default_factory=dict)
+    # Omnichannel collections (rocketchat_livechat_*), in storage order.
+    visitors: dict[str, Doc] = field(default_factory=dict)
+    inquiries: dict[str, Doc] = field(default_factory=dict)
+    department_agents: list[Doc] = field(default_factory=list)
+    agent_activity: list[Doc] = field(default_factory=list)
+    livechat_tags: dict[str, Doc] = field(default_factory=dict)
+    unit_monitors: list[Doc] = field(default_factory=list)
+    business_hours: dict[str, Doc] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._rng = random.Random(self.seed) if self.seed is not None else random.SystemRandom()
