@@ -12,6 +12,7 @@ import asyncio
 import logging
 import sys
 import tempfile
+import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,13 +20,16 @@ from pathlib import Path
 import httpx
 
 from bot.config import Secret, Settings
+from bot.errors import RateLimited
 from bot.rocketchat.ids import reply_id
+from bot.rocketchat.realtime import RealtimeClient
 from bot.runtime.app import BotApp
 from bot.sandbox import Sandbox
 from bot.sandbox import demo as demo_data
 from bot.sandbox.store import MessageChanged
 
 ROOM_NAME = "omnichannel-managers"
+REPLY_WAIT = 60.0  # seconds to wait for the bot's reply before saying there was none
 
 
 class Transcript:
@@ -56,6 +60,56 @@ class Transcript:
         self.arrived.set()
 
 
+class Manager:
+    """The demo manager, posting the way Rocket.Chat's web client does: the `sendMessage` DDP method.
+
+    REST would do, but Rocket.Chat's REST limiter allows a plain user 10 calls per route and minute
+    (rocketchat-realtime-rest.md §2.9), which a newcomer typing fast hits on the 11th command; the web
+    client's own path allows 5 messages a second."""
+
+    def __init__(self, sb: Sandbox, user_id: str, token: str) -> None:
+        async def credentials() -> tuple[str, str]:
+            return user_id, token
+
+        self.client = RealtimeClient(sb.ws_url, credentials=credentials, on_message=lambda _: None)
+        self.task: asyncio.Task[None] | None = None
+
+    async def __aenter__(self) -> Manager:
+        self.task = asyncio.create_task(self.client.run())
+        await asyncio.wait_for(self.client.ready.wait(), 30)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.client.stop()
+        if self.task is not None:
+            await asyncio.gather(self.task, return_exceptions=True)
+
+    async def post(self, rid: str, text: str) -> str:
+        """Post `text`; returns the message id. Waits out the limiter if someone types faster than it allows."""
+        while True:
+            try:
+                message = await self.client.call("sendMessage", [{"rid": rid, "msg": text}])
+            except RateLimited as exc:
+                await asyncio.sleep(exc.retry_after)
+                continue
+            return str(message["_id"])
+
+
+def _stdin_lines() -> asyncio.Queue[str | None]:
+    """Lines typed on stdin, read by a daemon thread: Ctrl-C ends the demo at once instead of waiting for
+    Enter (a worker thread blocked in readline() would hold up the event loop's shutdown)."""
+    loop = asyncio.get_running_loop()
+    lines: asyncio.Queue[str | None] = asyncio.Queue()
+
+    def read() -> None:
+        for line in sys.stdin:
+            loop.call_soon_threadsafe(lines.put_nowait, line)
+        loop.call_soon_threadsafe(lines.put_nowait, None)
+
+    threading.Thread(target=read, name="demo stdin", daemon=True).start()
+    return lines
+
+
 async def run_demo(says: list[str] | None, *, pictures: Path, seed: int, out: Callable[[str], None] = print) -> int:
     now = datetime.now(UTC)
     document = demo_data.demo_document(seed=seed, now=now)
@@ -78,33 +132,38 @@ async def run_demo(says: list[str] | None, *, pictures: Path, seed: int, out: Ca
                 data = login.json()["data"]
                 headers = {"X-User-Id": data["userId"], "X-Auth-Token": data["authToken"]}
                 room = (await http.get("/api/v1/rooms.info", params={"roomName": ROOM_NAME}, headers=headers)).json()
-                rid = room["room"]["_id"]
-                transcript = Transcript(sb, rid, pictures, out)
+            rid = room["room"]["_id"]
+            transcript = Transcript(sb, rid, pictures, out)
+            async with Manager(sb, data["userId"], data["authToken"]) as manager:
                 out(f"Demo workspace at {sb.url} — you are {demo_data.MANAGER_USERNAME} in #{ROOM_NAME}.")
 
                 async def say(text: str) -> None:
-                    out(f"{demo_data.MANAGER_USERNAME}: {text}")
-                    body = {"message": {"rid": rid, "msg": text}}
-                    posted = await http.post("/api/v1/chat.sendMessage", json=body, headers=headers)
-                    message_id = posted.json()["message"]["_id"]
+                    message_id = await manager.post(rid, text)
                     if not app.pipeline or app.pipeline.command_text(text, direct=False) is None:
                         return  # not a command: the bot stays quiet
-                    while reply_id(message_id) not in transcript.seen:
-                        transcript.arrived.clear()
-                        await asyncio.wait_for(transcript.arrived.wait(), 60)
+                    try:
+                        while reply_id(message_id) not in transcript.seen:
+                            transcript.arrived.clear()
+                            await asyncio.wait_for(transcript.arrived.wait(), REPLY_WAIT)
+                    except TimeoutError:
+                        out(f"(no reply within {REPLY_WAIT:g} s; the bot's log says why)")
+                        return
                     await app.dispatcher.idle()  # pictures and follow-ups of the same command
 
                 if says:
                     for text in says:
+                        out(f"{demo_data.MANAGER_USERNAME}: {text}")  # no terminal echoed it
                         await say(text)
                     return 0
                 out(
-                    "Type a command (e.g. !help, !overview last week, !chart frt last 30 days dept=Sales); "
-                    "Ctrl-D to quit."
+                    "Type a command (e.g. !help, !overview last week, !chart frt last 30 days dept=Sales); Ctrl-D quits"
                 )
+                lines = _stdin_lines()
                 while True:
-                    line = await asyncio.to_thread(sys.stdin.readline)
-                    if not line:
+                    print(f"{demo_data.MANAGER_USERNAME}> ", end="", flush=True)
+                    line = await lines.get()
+                    if line is None:
+                        print()
                         return 0
                     if line.strip():
                         await say(line.strip())
@@ -118,6 +177,7 @@ def main(args: argparse.Namespace) -> int:
     try:
         return asyncio.run(run_demo(args.say, pictures=Path(args.pictures), seed=args.seed))
     except KeyboardInterrupt:
+        print()
         return 0
 
 

@@ -118,3 +118,36 @@ async def test_demo_says_and_saves_pictures(tmp_path: Path) -> None:
     saved = list(pictures.glob("*.png"))
     assert len(saved) == 1 and saved[0].read_bytes().startswith(b"\x89PNG")
     assert f"[picture saved: {saved[0]}]" in out
+
+
+async def test_the_demo_survives_fifty_commands_in_a_minute() -> None:
+    """It crashed on the 10th command in a minute: the REST limiter answered 429 to the demo user's posts."""
+    commands = ["!help", "!overview yesterday", "!departments", "!agents frt last week", "!chart conversations"] * 10
+    args = ["demo", "--pictures", str(Path(WORKDIR) / "pictures-50")]
+    for command in commands:
+        args += ["--say", command]
+    code, out, err = await run(args, {})
+    assert code == 0, err
+    assert out.count("maria.manager: !") == 50
+    assert out.count("analytics-bot: ") >= 50
+    assert "Traceback" not in err and "no reply" not in out
+
+
+async def test_the_interactive_demo_prompts_shows_each_command_once_and_stops_on_ctrl_c() -> None:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("RC_")}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "demo", "--pictures", str(Path(WORKDIR) / "pictures-tty"),
+        env=clean, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        cwd=WORKDIR,
+    )  # fmt: skip
+    assert process.stdin is not None and process.stdout is not None
+    seen = await asyncio.wait_for(process.stdout.readuntil(b"maria.manager> "), 60)
+    process.stdin.write(b"!help\n")
+    await process.stdin.drain()
+    seen += await asyncio.wait_for(process.stdout.readuntil(b"maria.manager> "), 60)
+    process.send_signal(signal.SIGINT)  # stdin stays open: before, the demo waited for Enter
+    await asyncio.wait_for(process.wait(), 15)
+    text = seen.decode()
+    assert "analytics-bot: " in text
+    assert "maria.manager: !help" not in text  # the terminal already shows what was typed
+    assert process.returncode == 0
