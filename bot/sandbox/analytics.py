@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from .store import Doc, MeteorError, Store
 
-__all__ = ["agent_overview", "charts_data", "overview"]
+__all__ = ["agent_overview", "charts_data", "hhmmss", "js_string", "js_truthy", "overview", "reporting_zone"]
 
 _NAN = float("nan")
 _MS = timedelta(milliseconds=1)
@@ -115,6 +115,21 @@ def _hhmmss(fixed: str) -> str:
     return ":".join(_js_int(part).rjust(2, "0") for part in (hours, minutes, seconds))
 
 
+def hhmmss(seconds: float) -> str:
+    """`secondsToHHMMSS(x)` of a plain number (`apps/meteor/lib/utils/secondsToHHMMSS.ts`)."""
+    return _hhmmss(repr(float(seconds)))
+
+
+def js_string(x: float) -> str:
+    """`String(x)` / a template literal of a number: `14`, `23.5`, `33.333333333333336`."""
+    return _js_int(x) if math.isinf(x) or math.isnan(x) or float(x).is_integer() else repr(float(x))
+
+
+def js_truthy(value: Any) -> bool:
+    """JavaScript (and `$cond`/`$and` in MongoDB aggregations) truthiness; see `_truthy`."""
+    return _truthy(value)
+
+
 def _json_number(x: float) -> int | float | None:
     """A JavaScript number as JSON writes it: `600`, not `600.0`; NaN becomes null."""
     return None if math.isnan(x) else int(x) if x.is_integer() else x
@@ -153,7 +168,7 @@ def _first_zone_with_offset(hours: int, minute_key: int) -> str | None:
     return None
 
 
-def _reporting_zone(store: Store, user: Doc) -> ZoneInfo:
+def reporting_zone(store: Store, user: Doc) -> ZoneInfo:
     """`getTimezone` (§3.1): `server` is the server process zone, `custom` the configured zone, `user` the
     first zone (sorted by name) whose offset *today* is `+HH:00` for the caller's `utcOffset` (or 0)."""
     server = _zone(store.settings.get("Sandbox_Server_Timezone", "UTC"))
@@ -194,7 +209,7 @@ def _moment_date(text: str) -> date | None:
 
 def _range(store: Store, user: Doc, from_text: str, to_text: str) -> tuple[ZoneInfo, datetime, datetime] | None:
     """(zone, from, to): 00:00:00.000 of the first and 23:59:59.999 of the last day in the zone, in UTC."""
-    zone = _reporting_zone(store, user)
+    zone = reporting_zone(store, user)
     first, last = _moment_date(from_text), _moment_date(to_text)
     if first is None or last is None:
         return None

@@ -17,7 +17,7 @@ from starlette.responses import Response
 from starlette.routing import Route as HttpRoute
 from starlette.routing import WebSocketRoute
 
-from . import routes_chat, routes_livechat, routes_users
+from . import routes_chat, routes_dashboards, routes_livechat, routes_users
 from .api import Api, ApiError, RouteFault, failure, json_response
 from .defaults import SETTING_CHOICES, SETTING_TYPES
 from .realtime import Realtime
@@ -38,6 +38,7 @@ def build_app(store: Store, api: Api, realtime: Realtime, controls: Controls) ->
     routes_users.register(api)
     routes_chat.register(api)
     routes_livechat.register(api)
+    routes_dashboards.register(api)
     background: set[asyncio.Task[None]] = set()
 
     async def info(request: Request) -> Response:

@@ -8,39 +8,19 @@ keyed on every option including the caller.
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
 from . import analytics
 from .api import Api, ApiError, Ctx, failure, invalid_params, json_response
-from .ejson import to_ms
+from .memo import Memo
 from .store import Doc, Store
+from .versions import profile
 
 ANALYTICS_QUERY = (("name", "from", "to"), ("departmentId",))
 CHART_QUERY = (("start", "end", "chartName"), ("departmentId",))
 CHARTS_PATH_REAL = "livechat/analytics/dashboards/charts-data"
 CHARTS_PATH_DOUBLED = "livechat/livechat/analytics/dashboards/charts-data"
-
-
-class AnalyticsCache:
-    """`mem(fn, {maxAge})`: the same options within the window give the same (possibly stale) answer."""
-
-    def __init__(self) -> None:
-        self.entries: dict[str, tuple[int, Any]] = {}
-
-    def get_or_compute(self, store: Store, key: Doc, compute: Any) -> Any:
-        max_age = int(store.settings.get("Sandbox_Analytics_Cache_ms", 60000))
-        if max_age <= 0:
-            return compute()
-        now = to_ms(store.now())
-        cache_key = json.dumps(key, sort_keys=True)
-        hit = self.entries.get(cache_key)
-        if hit is not None and hit[0] > now:
-            return hit[1]
-        value = compute()
-        self.entries[cache_key] = (now + max_age, value)
-        return value
 
 
 def _department_filter(value: str | None) -> str | None:
@@ -63,7 +43,7 @@ def _department_view(store: Store, department: Doc) -> Doc:
 
 def register(api: Api) -> None:
     store = api.store
-    cache = AnalyticsCache()
+    cache = Memo("Sandbox_Analytics_Cache_ms", 60000)
 
     @api.route("GET", "livechat/department", permissions=("view-livechat-departments", "view-l-room"))
     async def departments(ctx: Ctx) -> Any:
@@ -163,6 +143,8 @@ def register(api: Api) -> None:
             department_id=opts["departmentId"],
             user=ctx.me,
         )
+        if result is None and profile(store.settings).charts_data_empty_on_invalid:
+            return {"chartLabel": opts["name"], "dataLabels": [], "dataPoints": []}
         if result is None:
             raise ApiError(400, {"success": False, "error": "No data available"})
         return dict(result)
