@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-dev
+DEMO_STAMP := $(VENV)/.installed-demo
+# -qq: pip still prints errors, but not setuptools' notice about editable installs on every fresh clone.
+PIP := $(BIN)/python -m pip install -qq
 
 .PHONY: test lint demo sandbox bench clean
 
@@ -11,7 +14,12 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(PIP) -e '.[dev]'
+	touch $@ $(DEMO_STAMP)
+
+# The demo needs the sandbox and charts extras only, not the test and lint tools.
+$(DEMO_STAMP): pyproject.toml | $(BIN)/python
+	$(PIP) -e '.[sandbox,charts]'
 	touch $@
 
 test: $(STAMP)
@@ -23,10 +31,10 @@ lint: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-demo: $(STAMP)
+demo: $(DEMO_STAMP)
 	$(BIN)/analytics-bot demo
 
-sandbox: $(STAMP)
+sandbox: $(DEMO_STAMP)
 	$(BIN)/python -m bot sandbox --demo
 
 bench: $(STAMP)
