@@ -1,41 +1,46 @@
-"""What the commands ask Rocket.Chat, and the typed results they render.
+"""What the commands and digests ask Rocket.Chat, and the typed results they render.
 
-One request per figure set, issued concurrently: the period, the previous period for the deltas,
-and the conversation count a chart or agent table rests on. Departments are looked up by name
-(case-insensitive) and cached briefly. Values stay as Rocket.Chat sent them (`HH:MM:SS`, "71.43%",
-numbers) plus a numeric reading, so replies can both quote and compare them.
+Every question goes through one shared layer (`sharing.CoalescingSource`): identical questions share a
+request, answers are kept briefly, rate limits are waited out, and each answer says when it was read, so
+each report carries `as_of` — the read time of the oldest answer its figures rest on. The requests of one
+report are issued concurrently: the period, the previous period for the deltas, and the conversation count
+a chart or agent table rests on. Departments are looked up by name (case-insensitive). Values stay as
+Rocket.Chat sent them (`HH:MM:SS`, "71.43%", numbers) plus a numeric reading, so replies can both quote and
+compare them.
 """
 
 from __future__ import annotations
 
 import asyncio
 import difflib
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
-from typing import Any, Protocol
+from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.analytics.cache import Read, utc_now
 from bot.analytics.metrics import Metric
+from bot.analytics.sharing import Ages, AnalyticsSource, CoalescingSource, Question, oldest
 from bot.dates.grammar import DateRange, previous_period
 from bot.errors import BadArgument, InvalidResponse
 from bot.replies.figures import parse_hhmmss
 from bot.replies.markup import code, escape
 
+__all__ = [
+    "AgentRow",
+    "AgentsReport",
+    "AnalyticsService",
+    "AnalyticsSource",
+    "ChartReport",
+    "Department",
+    "Figures",
+    "OverviewReport",
+    "as_of_text",
+    "numeric",
+]
+
 Json = dict[str, Any]
-
-
-CLOSED_PERIOD_TTL = timedelta(seconds=60)
-
-
-class AnalyticsSource(Protocol):
-    async def overview(self, name: str, start: date, end: date, department_id: str | None = None) -> list[Json]: ...
-
-    async def agent_overview(self, name: str, start: date, end: date, department_id: str | None = None) -> Json: ...
-
-    async def charts_data(self, chart_name: str, start: date, end: date, department_id: str | None = None) -> Json: ...
-
-    async def departments(self) -> list[Json]: ...
 
 
 @dataclass(frozen=True)
@@ -47,9 +52,10 @@ class Department:
 
 @dataclass(frozen=True)
 class Figures:
-    """One overview section: title key -> value as Rocket.Chat sent it."""
+    """One overview section: title key -> value as Rocket.Chat sent it, read at `as_of`."""
 
     values: dict[str, Any]
+    as_of: datetime | None = None
 
     def number(self, key: str) -> float | None:
         return numeric(self.values.get(key))
@@ -63,6 +69,7 @@ class OverviewReport:
     sections: dict[str, Figures]  # "Conversations" / "Productivity" -> figures
     previous_sections: dict[str, Figures]
     conversations: int  # how many conversations the figures rest on
+    as_of: datetime  # when the figures for `range` were read (the oldest of them)
 
 
 @dataclass(frozen=True)
@@ -73,6 +80,7 @@ class ChartReport:
     labels: list[str]
     points: list[float]
     conversations: int
+    as_of: datetime
 
 
 @dataclass(frozen=True)
@@ -90,6 +98,12 @@ class AgentsReport:
     column: str
     rows: list[AgentRow]
     conversations: int
+    as_of: datetime
+
+
+def as_of_text(when: datetime, tz: str) -> str:
+    """`as of 10:42`: when figures were read, on the clock of the time zone the reply speaks in."""
+    return f"as of {when.astimezone(ZoneInfo(tz)):%H:%M}"
 
 
 def numeric(value: Any) -> float | None:
@@ -110,31 +124,36 @@ def numeric(value: Any) -> float | None:
 
 
 class AnalyticsService:
+    """Typed reports over one shared layer. Pass a `CoalescingSource` to share it with others (commands,
+    digests, live monitoring); any other source is wrapped in one of its own with `ages`, `clock`, `tz`
+    (the reporting time zone, which also resolves "closed" periods) and `sleep` (rate-limit waits)."""
+
     def __init__(
         self,
         source: AnalyticsSource,
         *,
-        department_ttl: float = 300.0,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        clock: Callable[[], datetime] = utc_now,
         tz: str = "UTC",
+        ages: Ages | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
-        self.source = source
+        if not isinstance(source, CoalescingSource):
+            source = CoalescingSource(source, clock=clock, tz=tz, ages=ages, sleep=sleep)
+        self.source: CoalescingSource = source
         self.tz = ZoneInfo(tz)  # the zone date ranges are resolved in ([bot] timezone)
         self.clock = clock
-        self._department_ttl = timedelta(seconds=department_ttl)
-        self._departments: tuple[datetime, list[Department]] | None = None
-        self._closed: dict[tuple[Any, ...], tuple[datetime, list[Json]]] = {}
+        self._departments: tuple[list[Json], list[Department]] | None = None
 
     async def departments(self) -> list[Department]:
-        now = self.clock()
-        if self._departments is not None and self._departments[0] > now:
+        raw = (await self.source.departments_read()).value
+        if self._departments is not None and self._departments[0] is raw:
             return self._departments[1]
         found = []
-        for doc in await self.source.departments():
+        for doc in raw:
             if isinstance(doc.get("_id"), str) and isinstance(doc.get("name"), str):
                 found.append(Department(doc["_id"], doc["name"], bool(doc.get("enabled", True))))
         found.sort(key=lambda d: d.name.lower())
-        self._departments = (now + self._department_ttl, found)
+        self._departments = (raw, found)
         return found
 
     async def department(self, name: str | None) -> Department | None:
@@ -163,62 +182,58 @@ class AnalyticsService:
 
     async def figures(self, section: str, rng: DateRange, department: Department | None) -> Figures:
         """One overview section ("Conversations" or "Productivity") for one range."""
-        return _figures(await self._overview(section, rng, department), section)
+        read = await self._overview(section, rng, department)
+        return _figures(read.value, section, read.at)
 
-    async def _overview(self, section: str, rng: DateRange, department: Department | None) -> list[Json]:
-        """Overview rows; a period that ended before today is kept for CLOSED_PERIOD_TTL, as Rocket.Chat's own
-        `mem` cache keeps any answer for 60 s: the previous period of every comparison costs no second call."""
-        key = (section, rng.start, rng.end, _id(department))
-        now = self.clock()
-        hit = self._closed.get(key)
-        if hit is not None and hit[0] > now:
-            return hit[1]
-        rows = await self.source.overview(section, rng.start, rng.end, _id(department))
-        if rng.end < now.astimezone(self.tz).date():  # ended before today where ranges are resolved
-            if len(self._closed) > 256:
-                self._closed.clear()
-            self._closed[key] = (now + CLOSED_PERIOD_TTL, rows)
-        return rows
-
-    async def _count(self, rng: DateRange, department: Department | None) -> int:
-        figures = await self.figures("Conversations", rng, department)
-        return int(figures.number("Total_conversations") or 0)
+    async def _overview(self, section: str, rng: DateRange, department: Department | None) -> Read[list[Json]]:
+        read: Read[list[Json]] = await self.source.ask(
+            Question("overview", section, rng.start, rng.end, _id(department))
+        )
+        return read
 
     async def overview(
         self, sections: tuple[str, ...], rng: DateRange, department: Department | None
     ) -> OverviewReport:
+        """The sections for `rng` and for the previous period (the changes); `as_of` is that of `rng`'s figures,
+        as those are the ones shown (the previous period's are usually closed, and kept longer)."""
         previous = previous_period(rng)
         wanted = tuple(dict.fromkeys(("Conversations", *sections)))  # the count always comes from Conversations
-        calls = [
-            self.source.overview(name, r.start, r.end, _id(department)) for r in (rng, previous) for name in wanted
-        ]
-        results = await asyncio.gather(*calls)
-        current = {name: _figures(rows, name) for name, rows in zip(wanted, results[: len(wanted)], strict=True)}
-        before = {name: _figures(rows, name) for name, rows in zip(wanted, results[len(wanted) :], strict=True)}
+        reads = await asyncio.gather(*(self._overview(name, r, department) for r in (rng, previous) for name in wanted))
+        now, before = reads[: len(wanted)], reads[len(wanted) :]
+        current = {name: _figures(read.value, name, read.at) for name, read in zip(wanted, now, strict=True)}
+        earlier = {name: _figures(read.value, name, read.at) for name, read in zip(wanted, before, strict=True)}
         count = int(current["Conversations"].number("Total_conversations") or 0)
         return OverviewReport(
             rng,
             previous,
             department,
             {k: v for k, v in current.items() if k in sections},
-            {k: v for k, v in before.items() if k in sections},
+            {k: v for k, v in earlier.items() if k in sections},
             count,
+            oldest(*now),
         )
 
     async def chart(self, metric: Metric, rng: DateRange, department: Department | None) -> ChartReport:
-        body, count = await asyncio.gather(
-            self.source.charts_data(metric.name, rng.start, rng.end, _id(department)), self._count(rng, department)
+        chart, counted = await asyncio.gather(
+            self.source.ask(Question("charts_data", metric.name, rng.start, rng.end, _id(department))),
+            self._overview("Conversations", rng, department),
         )
+        body = chart.value
         labels, points = body.get("dataLabels"), body.get("dataPoints")
         if not isinstance(labels, list) or not isinstance(points, list) or len(labels) != len(points):
             raise InvalidResponse("charts-data answered without matching dataLabels and dataPoints")
         values = [numeric(p) for p in points]
-        return ChartReport(metric, rng, department, [str(x) for x in labels], [v or 0.0 for v in values], count)
+        count = _count(counted)
+        return ChartReport(
+            metric, rng, department, [str(x) for x in labels], [v or 0.0 for v in values], count, oldest(chart, counted)
+        )
 
     async def agents(self, metric: Metric, rng: DateRange, department: Department | None) -> AgentsReport:
-        body, count = await asyncio.gather(
-            self.source.agent_overview(metric.name, rng.start, rng.end, _id(department)), self._count(rng, department)
+        agents, counted = await asyncio.gather(
+            self.source.ask(Question("agent_overview", metric.name, rng.start, rng.end, _id(department))),
+            self._overview("Conversations", rng, department),
         )
+        body = agents.value
         head, data = body.get("head"), body.get("data")
         if not isinstance(data, list) or not isinstance(head, list):
             raise InvalidResponse("agent-overview answered without head and data")
@@ -233,18 +248,23 @@ class AnalyticsService:
         rows.sort(
             key=lambda r: (r.value is None, -(r.value or 0) if metric.agents_descending else (r.value or missing))
         )
-        return AgentsReport(metric, rng, department, column, rows, count)
+        return AgentsReport(metric, rng, department, column, rows, _count(counted), oldest(agents, counted))
 
 
 def _id(department: Department | None) -> str | None:
     return department.id if department else None
 
 
-def _figures(rows: list[Json], name: str) -> Figures:
+def _figures(rows: list[Json], name: str, as_of: datetime | None = None) -> Figures:
     values: dict[str, Any] = {}
     for row in rows:
         if isinstance(row, dict) and isinstance(row.get("title"), str):
             values[row["title"]] = row.get("value")
     if not values:
         raise InvalidResponse(f"the {name} overview came back without figures")
-    return Figures(values)
+    return Figures(values, as_of)
+
+
+def _count(conversations: Read[list[Json]]) -> int:
+    """How many conversations a chart or agent table rests on, from the Conversations overview of its range."""
+    return int(_figures(conversations.value, "Conversations").number("Total_conversations") or 0)

@@ -1,79 +1,163 @@
-"""An analytics source for bursts: identical requests share one call, rate limits are waited out.
+"""The one place that asks Rocket.Chat's analytics questions, for commands, digests and live monitoring.
 
-When fifty digests fall due in the same minute they ask Rocket.Chat mostly the same questions
-(yesterday's overview, the department list). Sharing identical in-flight and recent requests keeps
-the burst small; a bound on concurrent calls spreads the rest; a 429 is answered by waiting the time
-the server gave, then asking again (rocketchat-analytics.md §4: x-ratelimit-reset, the 429 wait).
+When a thousand commands or fifty digests arrive in the same second they ask mostly the same questions
+(today's overview, yesterday's for the change, the department list). Here:
+
+- identical questions in flight share one request (`cache.SharedCache`);
+- answers are kept for a short age per kind of question (`Ages`): by default no longer than Rocket.Chat
+  keeps them itself (its `mem` cache: 60 s for the analytics endpoints, 5 s for the real-time monitoring
+  ones; rocketchat-analytics.md §2.1–2.2, §6 `AnalyticsTyped.ts`), and longer for a closed period — one
+  that ended before today in the reporting time zone, whose figures no longer move with new conversations;
+- a bound on concurrent requests spreads what is left, and a 429 is answered by waiting the time the server
+  gave, then asking again (§4: x-ratelimit-reset, the 429 wait) — unless the wait is longer than `max_wait`,
+  which a person in chat should not sit through: then RateLimited goes up at once and the reply says when
+  to try again (a digest is retried by its scheduler);
+- every answer carries the instant it was read (`Read.at`), so replies can say "as of 10:42".
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
-from datetime import date
-from typing import Any
+from collections.abc import Awaitable, Callable, Hashable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Protocol, TypeVar
+from zoneinfo import ZoneInfo
 
-from bot.analytics.service import AnalyticsSource
+from bot.analytics.cache import Clock, Read, SharedCache, utc_now
 from bot.errors import RateLimited
 
 log = logging.getLogger(__name__)
 
+T = TypeVar("T")
+Json = dict[str, Any]
+
+
+class AnalyticsSource(Protocol):
+    async def overview(self, name: str, start: date, end: date, department_id: str | None = None) -> list[Json]: ...
+
+    async def agent_overview(self, name: str, start: date, end: date, department_id: str | None = None) -> Json: ...
+
+    async def charts_data(self, chart_name: str, start: date, end: date, department_id: str | None = None) -> Json: ...
+
+    async def departments(self) -> list[Json]: ...
+
+
+@dataclass(frozen=True)
+class Ages:
+    """How many seconds an answer is kept, per kind of question (0: shared while in flight only)."""
+
+    analytics: float = 60.0  # overview, agent-overview, charts-data for a period that includes today
+    realtime: float = 5.0  # the real-time monitoring endpoints (live figures, alerts)
+    closed: float = 600.0  # any analytics question about a period that ended before today
+    departments: float = 300.0  # the department list
+
+    @classmethod
+    def unshared(cls) -> Ages:
+        """Ask every time (as the bot did before sharing); closed periods and departments are still kept."""
+        return cls(analytics=0.0, realtime=0.0)
+
+
+@dataclass(frozen=True)
+class Question:
+    """One analytics request: the endpoint, the metric or section name, the days and the department."""
+
+    endpoint: str  # "overview" | "agent_overview" | "charts_data"
+    name: str
+    start: date
+    end: date
+    department_id: str | None = None
+
+    async def ask(self, source: AnalyticsSource) -> Any:
+        call = {"overview": source.overview, "agent_overview": source.agent_overview, "charts_data": source.charts_data}
+        return await call[self.endpoint](self.name, self.start, self.end, self.department_id)
+
 
 class CoalescingSource:
+    """An AnalyticsSource that shares identical questions and keeps answers for `ages`; see the module text.
+
+    `clock` and `tz` decide which periods are closed (`tz`: the reporting time zone, `[bot] timezone`);
+    `share=False` sends every question (benchmarks compare with it).
+    """
+
     def __init__(
         self,
         source: AnalyticsSource,
         *,
-        concurrency: int = 3,
+        concurrency: int = 8,
         attempts: int = 5,
+        max_wait: float = 20.0,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        clock: Clock = utc_now,
+        tz: str = "UTC",
+        ages: Ages | None = None,
+        share: bool = True,
     ) -> None:
         self.source = source
         self.attempts = attempts
+        self.max_wait = max_wait
         self.sleep = sleep
+        self.clock = clock
+        self.tz = ZoneInfo(tz)
+        self.ages = ages if ages is not None else Ages()
         self._slots = asyncio.Semaphore(concurrency)
-        self._calls: dict[tuple[Any, ...], asyncio.Future[Any]] = {}
-        self.upstream_calls = 0
+        self._answers: SharedCache[Any] = SharedCache(clock=clock, share=share)
+        self.upstream_calls = 0  # requests sent, retries after a 429 included
 
     def forget(self) -> None:
-        """Drop remembered answers (the scheduler calls this between bursts, so data stays fresh)."""
-        self._calls = {key: f for key, f in self._calls.items() if not f.done()}
+        """Drop every kept answer (calls in flight stay shared)."""
+        self._answers.forget()
 
-    async def _shared(self, key: tuple[Any, ...], call: Callable[[], Awaitable[Any]]) -> Any:
-        future = self._calls.get(key)
-        if future is None or (future.done() and future.exception() is not None):
-            future = asyncio.ensure_future(self._call(call))
-            self._calls[key] = future
-        return await asyncio.shield(future)
+    def closed(self, end: date) -> bool:
+        """Whether a period ending on `end` ended before today in the reporting time zone."""
+        return end < self.clock().astimezone(self.tz).date()
 
-    async def _call(self, call: Callable[[], Awaitable[Any]]) -> Any:
+    async def ask(self, question: Question) -> Read[Any]:
+        """The answer to an analytics question, shared and kept by the age of its kind."""
+        age = self.ages.closed if self.closed(question.end) else self.ages.analytics
+        return await self.read(question, lambda: question.ask(self.source), age=age)
+
+    async def read(self, key: Hashable, call: Callable[[], Awaitable[T]], *, age: float) -> Read[T]:
+        """Any request through the shared layer (live monitoring passes `age=ages.realtime`)."""
+        result: Read[T] = await self._answers.get(key, lambda: self._call(call), age=age)
+        return result
+
+    async def departments_read(self) -> Read[list[Json]]:
+        return await self.read(("departments",), self.source.departments, age=self.ages.departments)
+
+    async def _call(self, call: Callable[[], Awaitable[T]]) -> T:
         for attempt in range(1, self.attempts + 1):
             async with self._slots:
                 try:
                     self.upstream_calls += 1
                     return await call()
                 except RateLimited as exc:
-                    if attempt == self.attempts:
+                    if attempt == self.attempts or exc.retry_after > self.max_wait:
                         raise
                     wait = exc.retry_after
             log.info("rate-limited by Rocket.Chat; waiting %.1f s (attempt %d of %d)", wait, attempt, self.attempts)
             await self.sleep(wait)
         raise AssertionError("unreachable")
 
-    async def overview(self, name: str, start: date, end: date, department_id: str | None = None) -> list[Any]:
-        key = ("overview", name, start, end, department_id)
-        result: list[Any] = await self._shared(key, lambda: self.source.overview(name, start, end, department_id))
-        return result
+    # --- the AnalyticsSource protocol, for callers that need no read time -------------------------------
 
-    async def agent_overview(self, name: str, start: date, end: date, department_id: str | None = None) -> Any:
-        key = ("agent_overview", name, start, end, department_id)
-        return await self._shared(key, lambda: self.source.agent_overview(name, start, end, department_id))
+    async def overview(self, name: str, start: date, end: date, department_id: str | None = None) -> list[Json]:
+        rows: list[Json] = (await self.ask(Question("overview", name, start, end, department_id))).value
+        return rows
 
-    async def charts_data(self, chart_name: str, start: date, end: date, department_id: str | None = None) -> Any:
-        key = ("charts_data", chart_name, start, end, department_id)
-        return await self._shared(key, lambda: self.source.charts_data(chart_name, start, end, department_id))
+    async def agent_overview(self, name: str, start: date, end: date, department_id: str | None = None) -> Json:
+        body: Json = (await self.ask(Question("agent_overview", name, start, end, department_id))).value
+        return body
 
-    async def departments(self) -> list[Any]:
-        result: list[Any] = await self._shared(("departments",), self.source.departments)
-        return result
+    async def charts_data(self, chart_name: str, start: date, end: date, department_id: str | None = None) -> Json:
+        body: Json = (await self.ask(Question("charts_data", chart_name, start, end, department_id))).value
+        return body
+
+    async def departments(self) -> list[Json]:
+        return (await self.departments_read()).value
+
+
+def oldest(*reads: Read[Any]) -> datetime:
+    """The read time of the oldest of these answers: what a reply built from all of them is "as of"."""
+    return min(r.at for r in reads)
