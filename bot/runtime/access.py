@@ -11,14 +11,13 @@ of `view-full-other-user-info`; without it, the bot falls back to the livechat m
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from typing import Generic, Protocol, TypeVar
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Protocol
+
+from bot.analytics.cache import SharedCache
 
 log = logging.getLogger(__name__)
-
-T = TypeVar("T")
 
 
 class RoleSource(Protocol):
@@ -29,14 +28,9 @@ class RoleSource(Protocol):
     async def livechat_managers(self) -> list[dict[str, object]]: ...
 
 
-@dataclass
-class _Cached(Generic[T]):
-    value: T
-    expires: datetime
-
-
 class Access:
-    """Answers `may_view(username)` with short-lived caches, so a busy room costs few REST calls."""
+    """Answers `may_view(username)` from answers kept for `ttl` seconds, so a busy room costs few REST calls;
+    concurrent misses of one answer (a burst of askers) share one request."""
 
     def __init__(
         self,
@@ -52,17 +46,10 @@ class Access:
         self.permission = permission
         self.allowed_users = allowed_users
         self.allowed_roles = allowed_roles
-        self.ttl = timedelta(seconds=ttl)
+        self.ttl = ttl
         self.clock = clock
-        self._mapping: _Cached[frozenset[str]] | None = None
-        self._managers: _Cached[frozenset[str]] | None = None
-        self._roles: dict[str, _Cached[frozenset[str] | None]] = {}
-
-    async def _cached(self, slot: _Cached[T] | None, load: Callable[[], Awaitable[T]]) -> _Cached[T]:
-        now = self.clock()
-        if slot is not None and slot.expires > now:
-            return slot
-        return _Cached(await load(), now + self.ttl)
+        self._lists: SharedCache[frozenset[str]] = SharedCache(clock=clock)  # the mapping, the manager list
+        self._roles: SharedCache[frozenset[str] | None] = SharedCache(clock=clock, max_entries=5000)
 
     async def granting_roles(self) -> frozenset[str]:
         """Roles that hold the permission now, plus the configured extra roles."""
@@ -71,25 +58,18 @@ class Access:
             mapping = await self.source.permission_roles()
             return mapping.get(self.permission, frozenset())
 
-        self._mapping = await self._cached(self._mapping, load)
-        return self._mapping.value | self.allowed_roles
+        granting = await self._lists.get("mapping", load, age=self.ttl)
+        return granting.value | self.allowed_roles
 
     async def _asker_roles(self, username: str) -> frozenset[str] | None:
-        async def load() -> frozenset[str] | None:
-            return await self.source.user_roles(username)
-
-        self._roles[username] = await self._cached(self._roles.get(username), load)
-        if len(self._roles) > 5000:
-            self._roles.pop(next(iter(self._roles)))
-        return self._roles[username].value
+        return (await self._roles.get(username, lambda: self.source.user_roles(username), age=self.ttl)).value
 
     async def _manager_names(self) -> frozenset[str]:
         async def load() -> frozenset[str]:
             managers = await self.source.livechat_managers()
             return frozenset(str(m.get("username")) for m in managers if m.get("username"))
 
-        self._managers = await self._cached(self._managers, load)
-        return self._managers.value
+        return (await self._lists.get("managers", load, age=self.ttl)).value
 
     async def may_view(self, username: str) -> bool:
         if username in self.allowed_users:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
@@ -11,6 +12,7 @@ from bot.config import Secret, Settings
 from bot.rocketchat.rest import RestClient
 from bot.runtime.access import Access
 from bot.sandbox import Sandbox
+from tests.analytics.counting import Requests
 from tests.sandbox.workspace import BOT_PAT, small_workspace
 
 pytestmark = pytest.mark.anyio
@@ -89,3 +91,25 @@ async def test_a_changed_permission_mapping_is_read_live(visible_roles: tuple[Sa
         "view-livechat-manager": ["admin"],
     }
     assert await Access(rest).may_view("maria") is False
+
+
+async def test_concurrent_misses_share_one_request_each(hidden_roles: tuple[Sandbox, RestClient]) -> None:
+    sb, rest = hidden_roles
+    requests = Requests(sb)
+    requests.gate = asyncio.Event()  # hold the first requests until every asker has asked
+    access = Access(rest)
+    askers = ["maria", "jane", "olivia", "admin"] * 25
+    decided = asyncio.gather(*(access.may_view(name) for name in askers))
+    await requests.reached("users.info", 4)
+    requests.gate.set()
+    assert await decided == [True, False, False, False] * 25
+    assert requests["users.info"] == 4  # one per asker, not per command
+    assert requests["livechat/users/:type"] == 1  # roles hidden: one look at the manager list for all
+
+
+async def test_concurrent_misses_of_the_mapping_share_one_request(visible_roles: tuple[Sandbox, RestClient]) -> None:
+    sb, rest = visible_roles
+    requests = Requests(sb)
+    access = Access(rest)
+    assert await asyncio.gather(*(access.may_view(name) for name in ["maria", "jane"] * 50)) == [True, False] * 50
+    assert requests["users.info"] == 2 and requests["permissions.listAll"] == 1
