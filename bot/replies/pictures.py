@@ -1,19 +1,24 @@
 """Line-chart PNGs for `!chart`, drawn with matplotlib when the optional `[charts]` extra is installed.
 
-matplotlib is imported lazily, inside the functions: it costs about 175 MB on disk and a quarter of a second to
-import (conventions.md §4), and the bot must run without it (replies always carry the sparkline and numbers).
-Only the object API is used (`matplotlib.figure.Figure` + `FigureCanvasAgg`), never pyplot: pyplot keeps global
-figure state and picks a GUI backend, while a private Figure per call is safe to render on a worker thread
-(`render_line_chart_async`), so the event loop never stalls for the ~80 ms a render takes.
+matplotlib is imported lazily, and never on the event loop: it costs about 175 MB on disk and a quarter of a
+second to import (conventions.md §4), and the bot must run without it (replies always carry the sparkline and
+numbers). `charts_available()` only looks for the package; `warm_up()` imports it and draws a first chart on a
+worker thread at start, and `render_line_chart_async` draws on the same few threads (`RENDERERS` at once), so
+neither the import nor a render stalls other commands. Only the object API is used
+(`matplotlib.figure.Figure` + `FigureCanvasAgg`), never pyplot: pyplot keeps global figure state and picks a GUI
+backend, while a private Figure per call is safe to render on any thread.
 """
 
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import io
 import math
 import re
+import threading
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from bot.replies.figures import LABELS, clock, clock_unit
@@ -21,7 +26,15 @@ from bot.replies.figures import LABELS, clock, clock_unit
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-__all__ = ["INSTALL_HINT", "ChartsUnavailable", "charts_available", "render_line_chart", "render_line_chart_async"]
+__all__ = [
+    "INSTALL_HINT",
+    "RENDERERS",
+    "ChartsUnavailable",
+    "charts_available",
+    "render_line_chart",
+    "render_line_chart_async",
+    "warm_up",
+]
 
 INSTALL_HINT = "install the [charts] extra: pip install 'rocketchat-analytics-bot[charts]'"
 _DPI = 100  # pixels = inches * dpi; with a fixed dpi the requested pixel size is exact
@@ -29,6 +42,10 @@ _HOURLY = re.compile(r"(\d{1,2}[AP]M)-\d{1,2}[AP]M")
 # Seconds-based steps so time ticks land on round clock readings (0:15, 0:30, 1:00, 5:00, 1:00:00, ...).
 _TIME_STEPS = (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400)
 _LINE = "#1d74f5"  # Rocket.Chat blue
+RENDERERS = 2  # charts drawn at once; more only queue for the same cores (and the GIL) and cost memory
+_pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
+_loaded = False  # matplotlib imported (on a worker thread)
 
 
 class ChartsUnavailable(Exception):
@@ -46,11 +63,41 @@ def _require() -> None:
 
 
 def charts_available() -> bool:
-    """Whether chart PNGs can be drawn. Imports matplotlib (once per process) to be sure it really loads."""
+    """Whether chart PNGs can be drawn, as far as can be told without importing matplotlib (a quick look for the
+    package, safe on the event loop). A package that is there but fails to import makes a render raise
+    ChartsUnavailable."""
+    if _loaded:
+        return True
     try:
-        _require()
+        return importlib.util.find_spec("matplotlib") is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def _renderers() -> ThreadPoolExecutor:
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(max_workers=RENDERERS, thread_name_prefix="chart")
+        return _pool
+
+
+def _warm() -> None:
+    _require()
+    render_line_chart("Total_conversations", ["1/1", "1/2"], [1.0, 2.0], is_time=False, subtitle="warm-up")
+
+
+async def warm_up() -> bool:
+    """Import matplotlib and draw a throw-away chart on a chart thread, so the first `!chart` neither imports nor
+    loads fonts. Call it at start (it never blocks the loop); False when the `[charts]` extra is missing."""
+    global _loaded
+    if not charts_available():
+        return False
+    try:
+        await asyncio.get_running_loop().run_in_executor(_renderers(), _warm)
     except ChartsUnavailable:
         return False
+    _loaded = True
     return True
 
 
@@ -180,14 +227,15 @@ async def render_line_chart_async(
     width_px: int = 800,
     height_px: int = 400,
 ) -> bytes:
-    """`render_line_chart` on a worker thread, so the bot keeps reading messages while it draws."""
-    return await asyncio.to_thread(
-        render_line_chart,
-        title,
-        labels,
-        points,
-        is_time=is_time,
-        subtitle=subtitle,
-        width_px=width_px,
-        height_px=height_px,
-    )
+    """`render_line_chart` on a chart thread (at most `RENDERERS` at once; the rest queue), so the bot keeps
+    reading and answering messages while it imports and draws."""
+    global _loaded
+
+    def draw() -> bytes:
+        return render_line_chart(
+            title, labels, points, is_time=is_time, subtitle=subtitle, width_px=width_px, height_px=height_px
+        )
+
+    png = await asyncio.get_running_loop().run_in_executor(_renderers(), draw)
+    _loaded = True
+    return png

@@ -234,3 +234,71 @@ def test_hourly_tick_labels_show_the_hour_the_bucket_starts() -> None:
     assert charts._tick_text("2PM-3PM") == "2PM"
     assert charts._tick_text("11PM-12AM") == "11PM"
     assert charts._tick_text("3/9") == "3/9"
+
+
+def test_looking_for_the_extra_does_not_import_it_and_warm_up_imports_it_on_a_chart_thread() -> None:
+    result = run_python(
+        """
+        import asyncio, sys, threading
+        importers = []
+
+        class Spy:  # sees every import of a matplotlib submodule, on whatever thread it happens
+            def find_spec(self, name, path=None, target=None):
+                if name.startswith("matplotlib."):
+                    importers.append(threading.current_thread().name)
+                return None
+
+        sys.meta_path.insert(0, Spy())
+        from bot.replies import pictures
+        assert pictures.charts_available() is True
+        assert "matplotlib" not in sys.modules, "charts_available imported it"
+        assert asyncio.run(pictures.warm_up()) is True
+        assert "matplotlib.figure" in sys.modules
+        assert importers and all(name.startswith("chart") for name in importers), importers
+        print("ok")
+        """
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "ok"
+
+
+def test_warm_up_without_the_extra_says_so() -> None:
+    result = run_python(
+        """
+        import asyncio, sys
+        sys.modules["matplotlib"] = None
+        from bot.replies.pictures import warm_up
+        print(asyncio.run(warm_up()))
+        """
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "False"
+
+
+def test_renders_run_on_a_bounded_number_of_chart_threads(monkeypatch: pytest.MonkeyPatch) -> None:
+    lock = threading.Lock()
+    running: list[int] = [0]
+    peak: list[int] = [0]
+    threads: set[str] = set()
+    full = threading.Event()  # set once RENDERERS renders run at the same time
+
+    def render(*args: object, **kwargs: object) -> bytes:
+        with lock:
+            running[0] += 1
+            peak[0] = max(peak[0], running[0])
+            threads.add(threading.current_thread().name)
+            if running[0] == charts.RENDERERS:
+                full.set()
+        full.wait(timeout=10)
+        with lock:
+            running[0] -= 1
+        return PNG_SIGNATURE
+
+    monkeypatch.setattr(charts, "render_line_chart", render)
+
+    async def many() -> list[bytes]:
+        return await asyncio.gather(*(render_line_chart_async("t", ["3/9"], [1.0], is_time=False) for _ in range(6)))
+
+    assert asyncio.run(many()) == [PNG_SIGNATURE] * 6
+    assert peak[0] == charts.RENDERERS
+    assert len(threads) <= charts.RENDERERS and all(name.startswith("chart") for name in threads)
