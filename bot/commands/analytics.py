@@ -1,8 +1,9 @@
 """`!overview`, `!chart`, `!agents`, `!departments`: parse, ask the service, render a reply.
 
-Every reply echoes what was resolved (range label, dates, time zone, department) and how many
-conversations the figures rest on, so nobody misreads a number; anything typed that is echoed back
-is escaped.
+Every reply echoes what was resolved (range label, dates, time zone, department), how many
+conversations the figures rest on and when they were read ("as of 10:42": answers are shared between
+askers and kept briefly), so nobody misreads a number; anything typed that is echoed back is escaped.
+Chart pictures are drawn on chart threads (`bot.replies.pictures`), never on the event loop.
 """
 
 from __future__ import annotations
@@ -14,7 +15,14 @@ from datetime import datetime
 from typing import Any
 
 from bot.analytics.metrics import Metric, split_metric
-from bot.analytics.service import AgentsReport, AnalyticsService, ChartReport, Department, OverviewReport
+from bot.analytics.service import (
+    AgentsReport,
+    AnalyticsService,
+    ChartReport,
+    Department,
+    OverviewReport,
+    as_of_text,
+)
 from bot.commands.args import parse_arguments
 from bot.commands.router import Invocation, Picture, Reply, Router
 from bot.config import Settings
@@ -33,7 +41,7 @@ from bot.replies.figures import (
     table,
 )
 from bot.replies.markup import code, escape
-from bot.replies.pictures import charts_available, render_line_chart_async
+from bot.replies.pictures import ChartsUnavailable, charts_available, render_line_chart_async
 
 log = logging.getLogger(__name__)
 
@@ -89,13 +97,17 @@ def heading(title: str, rng: DateRange, tz: str, department: Department | None) 
     return f"*{title}* · {escape(rng.label, limit=60)}: {date_range_text(rng.start, rng.end, tz)}{where}"
 
 
-def based_on(count: int) -> str:
+def based_on(count: int, as_of: datetime, tz: str) -> str:
+    """The last line of a reply with figures: what they rest on and when they were read."""
     if count == 0:
-        return "No conversations in this period."
-    return f"Based on {number(count)} conversation{'s' if count != 1 else ''}."
+        rests = "No conversations in this period."
+    else:
+        rests = f"Based on {number(count)} conversation{'s' if count != 1 else ''}."
+    return f"{rests} Figures {as_of_text(as_of, tz)}."
 
 
 NO_DATA = "no data"
+NO_CHARTS = "\n(No picture: the bot's server lacks the [charts] extra — an admin can install it.)"
 
 
 def show_value(key: str, value: Any) -> str:
@@ -129,7 +141,7 @@ def render_overview(report: OverviewReport, tz: str) -> str:
                 assert current_number is not None and previous_number is not None
                 line += f"  {delta(current_number, previous_number, lower_is_better=DELTAS[key])}"
             lines.append(line)
-    lines.append(based_on(report.conversations))
+    lines.append(based_on(report.conversations, report.as_of, tz))
     return "\n".join(lines)
 
 
@@ -138,7 +150,7 @@ def render_chart(report: ChartReport, tz: str) -> str:
     lines = [heading(label(report.metric.name), report.range, tz, report.department)]
     spark = sparkline(report.points)
     lines.append((code(spark) + "  " if spark else "") + summary.text())
-    lines.append(based_on(report.conversations))
+    lines.append(based_on(report.conversations, report.as_of, tz))
     return "\n".join(lines)
 
 
@@ -152,7 +164,7 @@ def render_agents(report: AgentsReport, tz: str) -> str:
             shown = duration(row.value) if report.metric.is_time and row.value is not None else row.shown
             rows.append([str(rank), escape(row.agent, limit=30), shown])
         lines.append(table(["#", label("Agent"), label(report.column)], rows, max_rows=40))
-    lines.append(based_on(report.conversations))
+    lines.append(based_on(report.conversations, report.as_of, tz))
     return "\n".join(lines)
 
 
@@ -203,14 +215,18 @@ def register_analytics(router: Router) -> None:
         if not services.pictures:
             return Reply(text, data=report)
         if not charts_available():
-            text += "\n(No picture: the bot's server lacks the [charts] extra — an admin can install it.)"
+            text += NO_CHARTS
         else:
             subtitle = date_range_text(rng.start, rng.end, services.settings.timezone)
             if department is not None:
                 subtitle += f" · {department.name}"
-            data = await render_line_chart_async(
-                metric.name, report.labels, report.points, is_time=metric.is_time, subtitle=subtitle
-            )
+            try:
+                data = await render_line_chart_async(
+                    metric.name, report.labels, report.points, is_time=metric.is_time, subtitle=subtitle
+                )
+            except ChartsUnavailable as exc:  # the package is there but does not import
+                log.warning("no chart picture: %s (%s)", exc, exc.__cause__)
+                return Reply(text + NO_CHARTS, data=report)
             name = f"{metric.name.lower()}-{rng.start.isoformat()}-{rng.end.isoformat()}.png"
             pictures = (Picture(name, data, description=f"{label(metric.name)}, {subtitle}"),)
         return Reply(text, pictures=pictures, data=report)

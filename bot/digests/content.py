@@ -3,7 +3,8 @@
 For the digest's range (by default "yesterday", as seen at the scheduled instant in the digest's
 time zone): Conversations and Productivity with the change against the day before and against the
 same weekday a week earlier, the busiest department and hour, the three fastest and slowest agents
-on first response, a seven-day sparkline of conversations, and lines for chosen departments.
+on first response, a seven-day sparkline of conversations, lines for chosen departments, and when the
+figures were read (answers are shared with the commands and kept briefly: "Figures as of 09:00").
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 from bot.analytics.metrics import BY_NAME
-from bot.analytics.service import AnalyticsService, Department, Figures
+from bot.analytics.service import AnalyticsService, Department, Figures, as_of_text
 from bot.dates.grammar import DateRange, parse_range, previous_period
 from bot.replies.figures import date_range_text, delta, duration, number, sparkline
 from bot.replies.markup import escape, fit
@@ -68,6 +69,7 @@ async def build_digest(
     periods = [rng, day_before] + ([week_ago] if week_ago else [])
     figures = await asyncio.gather(*(pair(r) for r in periods))
     (conv, prod), (conv_before, prod_before) = figures[0], figures[1]
+    read_at = [f.as_of for f in (conv, prod) if f.as_of is not None]  # when the figures shown were read
     week = figures[2] if week_ago else None
     total = int(conv.number("Total_conversations") or 0)
 
@@ -125,6 +127,7 @@ async def build_digest(
 
     if "departments" in sections and departments:
         counts = await asyncio.gather(*(service.figures("Conversations", rng, d) for d in departments))
+        read_at += [c.as_of for c in counts if c.as_of is not None]
         busiest = max(zip(departments, counts, strict=True), key=lambda p: p[1].number("Total_conversations") or 0)
         busiest_count = int(busiest[1].number("Total_conversations") or 0)
         if busiest_count:
@@ -132,6 +135,7 @@ async def build_digest(
 
     if "agents" in sections:
         report = await service.agents(BY_NAME["Avg_first_response_time"], rng, None)
+        read_at.append(report.as_of)
         ranked = [r for r in report.rows if r.value]
         if ranked:
             fastest = ", ".join(f"{escape(r.agent, limit=30)} {duration(r.value or 0)}" for r in ranked[:3])
@@ -141,6 +145,7 @@ async def build_digest(
     if "trend" in sections:
         week_range = replace(rng, start=rng.end - timedelta(days=6), label="last 7 days")
         chart = await service.chart(BY_NAME["Total_conversations"], week_range, None)
+        read_at.append(chart.as_of)
         if chart.points:
             low, high = min(chart.points), max(chart.points)
             spread = number(low) if low == high else f"{number(low)}–{number(high)}"
@@ -148,6 +153,7 @@ async def build_digest(
 
     for dept in chosen:
         dconv, dprod = await pair(rng, dept)
+        read_at += [f.as_of for f in (dconv, dprod) if f.as_of is not None]
         frt = dprod.number("Avg_first_response_time")
         count = int(dconv.number("Total_conversations") or 0)
         lines.append(
@@ -155,6 +161,8 @@ async def build_digest(
             + (f", first response {duration(frt)}" if frt else "")
         )
 
+    if read_at:
+        lines.append(f"_Figures {as_of_text(min(read_at), sub.tz)}._")
     if missed:
         days = ", ".join(_short(d) for d in missed[:7]) + (f" and {len(missed) - 7} more" if len(missed) > 7 else "")
         lines.append(f"Note: the digest of {days} was not posted — the bot was unavailable past the grace window.")

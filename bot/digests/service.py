@@ -1,9 +1,10 @@
 """Digests wired to the bot: the state file, `[[digest]]` entries, the scheduler task, previews.
 
 Config-managed subscriptions are synced into the state file at start (by name, keeping their
-history); chat-made ones live only there. Digests use their own analytics service over a
-coalescing source, so a burst of digests shares requests and waits out rate limits without
-slowing the commands.
+history); chat-made ones live only there. Digests ask through the analytics service they are given —
+the bot's one shared layer, so a digest and a command asking the same question share one request — or,
+alone (tests, tools), through their own; either way a burst of digests shares requests and waits out
+rate limits.
 """
 
 from __future__ import annotations
@@ -83,13 +84,17 @@ class Digests:
         *,
         clock: Clock,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        analytics: AnalyticsService | None = None,
     ) -> None:
         self.settings = settings
         self.state = state
         self.rest = rest
         self.clock = clock
-        self.source = CoalescingSource(rest, sleep=sleep)
-        self.service = AnalyticsService(self.source, clock=clock)
+        if analytics is None:
+            source = CoalescingSource(rest, sleep=sleep, clock=clock, tz=settings.timezone)
+            analytics = AnalyticsService(source, clock=clock, tz=settings.timezone)
+        self.service = analytics
+        self.source: CoalescingSource = analytics.source
         self.scheduler = Scheduler(
             state,
             self.service,
@@ -98,7 +103,6 @@ class Digests:
             sleep=sleep,
             grace=timedelta(seconds=settings.digest_grace),
             max_days=settings.max_days,
-            on_pass=lambda _: self.source.forget(),
         )
 
     async def sync_config(self) -> None:

@@ -2,28 +2,59 @@
 
 from __future__ import annotations
 
+import asyncio
+import re
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
 import httpx
 import pytest
 
+from bot.commands import analytics as analytics_commands
+from bot.replies import pictures
 from bot.sandbox import Sandbox
+from tests.analytics.counting import Requests
 from tests.analytics_data import analytics_workspace
 from tests.harness import Poster, Replies, running_bot
 
 pytestmark = [pytest.mark.anyio, pytest.mark.workspace("analytics")]
 MANAGERS = "r-managers"
+AS_OF = re.compile(r" Figures as of (\d\d):(\d\d)\.$")
 
 
-async def ask(sb: Sandbox, *texts: str, user: str = "maria") -> list[str]:
-    """Post each text as `user` in #omnichannel-managers and return the bot's reply texts."""
+async def ask_raw(
+    sb: Sandbox, *texts: str, user: str = "maria", clock: Callable[[], datetime] | None = None, **settings: Any
+) -> list[str]:
+    """Post each text as `user` in #omnichannel-managers and return the bot's reply texts as posted."""
     replies = Replies(sb)
     answers = []
     async with httpx.AsyncClient(base_url=sb.url) as http:
         poster = await Poster.login(http, user)
-        async with running_bot(sb):
+        async with running_bot(sb, clock=clock, **settings):
             for text in texts:
                 command = await poster.post(MANAGERS, text)
                 answers.append((await replies.answer_to(command))["msg"])
     return answers
+
+
+def without_as_of(reply: str, since: datetime) -> str:
+    """The reply without its "Figures as of HH:MM." (checked: a UTC time from `since` to now), if it has one."""
+    match = AS_OF.search(reply)
+    if match is None:
+        return reply
+    shown = (int(match[1]), int(match[2]))
+    minutes = range(int((datetime.now(UTC) - since).total_seconds() // 60) + 2)
+    assert shown in {((since + timedelta(minutes=m)).hour, (since + timedelta(minutes=m)).minute) for m in minutes}
+    return reply[: match.start()]
+
+
+async def ask(sb: Sandbox, *texts: str, user: str = "maria") -> list[str]:
+    """`ask_raw`, with the read time checked and taken off (the other tests pin it)."""
+    since = datetime.now(UTC).replace(second=0, microsecond=0)
+    return [without_as_of(reply, since) for reply in await ask_raw(sb, *texts, user=user)]
 
 
 async def test_overview_both_sections_with_previous_period(sb: Sandbox) -> None:
@@ -173,3 +204,62 @@ async def test_server_error_gets_a_human_message(sb: Sandbox) -> None:
     sb.fault("livechat/analytics/agent-overview", status=503)
     [reply] = await ask(sb, "!agents frt 2024-03-05")
     assert reply == "Rocket.Chat isn't answering properly right now; please try again in a minute."
+
+
+async def test_replies_with_figures_say_when_they_were_read(sb: Sandbox) -> None:
+    read = datetime.now(UTC).replace(second=0, microsecond=0)  # the bot's clock stands still here
+    overview, chart, agents, departments = await ask_raw(
+        sb,
+        "!overview 2024-03-05",
+        "!chart conversations 2024-03-05",
+        "!agents frt 2024-03-05",
+        "!departments",
+        clock=lambda: read,
+        timezone="Europe/Berlin",
+    )
+    shown = f"Figures as of {read.astimezone(ZoneInfo('Europe/Berlin')):%H:%M}."  # in the bot's time zone
+    assert overview.endswith(f"\nBased on 2 conversations. {shown}")
+    assert chart.endswith(f"\nBased on 2 conversations. {shown}")
+    assert agents.endswith(f"\nBased on 2 conversations. {shown}")
+    assert "as of" not in departments  # no figures, nothing to date
+
+
+async def test_a_burst_of_identical_commands_asks_rocket_chat_once_per_question(sb: Sandbox) -> None:
+    requests = Requests(sb)
+    replies = Replies(sb)
+    async with httpx.AsyncClient(base_url=sb.url) as http:
+        posters = [await Poster.login(http, user) for user in ("maria", "admin")]
+        async with running_bot(sb):
+            commands = await asyncio.gather(*(posters[n % 2].post(MANAGERS, "!overview 2024-03-05") for n in range(40)))
+            answers = [(await replies.answer_to(command, within=20))["msg"] for command in commands]
+    assert all("• Total Conversations: 2  ▲ 100%" in answer for answer in answers[0::2])  # maria's
+    assert all("only for people who may see them" in answer for answer in answers[1::2])  # admin: no manager
+    assert requests["livechat/analytics/overview"] == 4  # 2 sections x (the day, the day before), shared by 20
+    assert requests["users.info"] == 2  # one per asker
+    assert requests["livechat/users/:type"] == 1  # their roles are hidden: one look at the manager list
+
+
+async def test_a_slow_chart_render_does_not_delay_another_command(sb: Sandbox, monkeypatch: pytest.MonkeyPatch) -> None:
+    drawing, release = threading.Event(), threading.Event()
+
+    def slow_render(*args: object, **kwargs: object) -> bytes:  # runs on a chart thread, blocked until released
+        drawing.set()
+        release.wait(timeout=30)
+        return b"\x89PNG\r\n\x1a\n(a picture)"
+
+    monkeypatch.setattr(pictures, "render_line_chart", slow_render)
+    monkeypatch.setattr(analytics_commands, "charts_available", lambda: True)
+    replies = Replies(sb)
+    async with httpx.AsyncClient(base_url=sb.url) as http:
+        maria = await Poster.login(http, "maria")
+        async with running_bot(sb):
+            try:
+                chart = await maria.post(MANAGERS, "!chart conversations 2024-03-05")
+                assert await asyncio.to_thread(drawing.wait, 10)
+                overview = await maria.post(MANAGERS, "!overview 2024-03-05")
+                answered = await replies.answer_to(overview)
+                assert "• Total Conversations: 2" in answered["msg"]
+                assert replies.to(chart) == []  # still drawing
+            finally:
+                release.set()
+            assert "Based on 2 conversations." in (await replies.answer_to(chart))["msg"]

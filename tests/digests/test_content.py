@@ -1,0 +1,29 @@
+"""What a digest says about when its figures were read, against the sandbox with an injected clock."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.analytics.service import AnalyticsService
+from bot.dates.grammar import parse_range
+from bot.digests.content import build_digest
+from bot.rocketchat.rest import RestClient
+from tests.digests.test_scheduler import FakeTime, rest, subscription
+
+pytestmark = [pytest.mark.anyio, pytest.mark.workspace("analytics")]
+__all__ = ["rest"]  # the fixture
+
+
+async def test_a_digest_says_when_its_figures_were_read_in_its_time_zone(rest: RestClient) -> None:
+    clock = FakeTime(datetime(2024, 3, 6, 8, 0, tzinfo=UTC))  # 09:00 in Berlin
+    service = AnalyticsService(rest, clock=clock, tz="Europe/Berlin")
+    yesterday = parse_range("yesterday", now=clock.now, tz="Europe/Berlin")
+    await service.figures("Conversations", yesterday, None)  # read at 09:00, and kept
+    clock.now += timedelta(minutes=3)
+    digest = await build_digest(service, subscription(clock.now, departments=("Sales",)), as_of=clock.now)
+    lines = digest.text.splitlines()
+    assert lines[0] == "*Daily digest* · yesterday: Tue 5 Mar 2024, Europe/Berlin"
+    assert "• Sales: 1 conversations, first response 30s" in lines
+    assert lines[-1] == "_Figures as of 09:00._"  # the oldest figure shown, on the digest's clock
