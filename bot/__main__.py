@@ -7,6 +7,7 @@ being loaded and `run` does not need the [sandbox] extra.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 
@@ -49,7 +50,7 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
         return parser  # only `sandbox` needs its arguments; other commands never import starlette or uvicorn
     try:
         from bot.sandbox import cli as sandbox_cli
-    except ImportError as exc:  # the [sandbox] extra is not installed
+    except ImportError as exc:  # the [sandbox] extra is not installed: say so, whatever options were given
         sandbox.set_defaults(missing=str(exc))
     else:
         sandbox_cli.add_arguments(sandbox)
@@ -57,8 +58,21 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except BrokenPipeError:
+        # The reader went away (`analytics-bot ask --json ... | head`): not an error of ours. Point stdout at
+        # /dev/null so the interpreter's final flush does not raise again (Python docs, "Note on SIGPIPE").
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
+
+
+def _main(argv: list[str] | None) -> int:
     parser = build_parser(argv)
-    args = parser.parse_args(argv)
+    args, unknown = parser.parse_known_args(argv)
+    if unknown and not getattr(args, "missing", None):  # without its extra, `sandbox` knows no options to check
+        parser.error(f"unrecognized arguments: {' '.join(unknown)}")
     if args.command in ("run", "check", "ask", "digest"):
         from bot.cli import main as cli
 

@@ -151,3 +151,24 @@ async def test_the_interactive_demo_prompts_shows_each_command_once_and_stops_on
     assert "analytics-bot: " in text
     assert "maria.manager: !help" not in text  # the terminal already shows what was typed
     assert process.returncode == 0
+
+
+async def test_ask_into_a_pipe_that_closes_early_ends_quietly(sb: Sandbox) -> None:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("RC_")}
+    read, write = os.pipe()
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "ask", "--json", "!help",
+        env={**clean, **env_for(sb)}, stdout=write, stderr=asyncio.subprocess.PIPE, cwd=WORKDIR,
+    )  # fmt: skip
+    os.close(write)
+    os.close(read)  # like `| head -0`: the reader is gone before anything is written
+    _, err = await asyncio.wait_for(process.communicate(), 60)
+    assert "Traceback" not in err.decode() and "BrokenPipeError" not in err.decode()
+    assert process.returncode == 0
+
+
+async def test_sandbox_without_its_extra_says_which_extra_whatever_the_options() -> None:
+    hide = "import sys; sys.modules['uvicorn'] = None; from bot.__main__ import main; sys.exit(main(sys.argv[1:]))"
+    code, _out, err = await run(["sandbox", "--demo", "--port", "0"], {}, python_code=hide)
+    assert code == 2
+    assert "needs the [sandbox] extra" in err and "unrecognized arguments" not in err
