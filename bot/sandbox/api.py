@@ -94,6 +94,7 @@ class Route:
     permissions: tuple[str, ...] = ()  # any of these grants access
     # (required, optional) string keys with no extras, or a full Schema; checked after 429, before 403.
     query_schema: tuple[tuple[str, ...], tuple[str, ...]] | Schema | None = None
+    body_check: Callable[[Any], None] | None = None  # `validateParams` on the body, at the same point
     body: str = "json"  # "json" | "multipart" | "none"
     enabled: Callable[[Store], bool] | None = None  # a route that exists only under some settings
 
@@ -241,6 +242,8 @@ class Api:
         if route.query_schema is not None:
             ctx.params = _check_query(ctx.query, route.query_schema)
         ctx.body = await _read_body(request, route.body)
+        if route.body_check is not None:
+            route.body_check(ctx.body)
         try:
             if route.permissions and not any(self.store.has_permission(ctx.me, p) for p in route.permissions):
                 raise failure(FORBIDDEN, status=403)

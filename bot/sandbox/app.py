@@ -17,7 +17,7 @@ from starlette.responses import Response
 from starlette.routing import Route as HttpRoute
 from starlette.routing import WebSocketRoute
 
-from . import routes_chat, routes_dashboards, routes_livechat, routes_users
+from . import routes_agents, routes_chat, routes_dashboards, routes_livechat, routes_queue, routes_rooms, routes_users
 from .api import Api, ApiError, RouteFault, failure, json_response
 from .defaults import SETTING_CHOICES, SETTING_TYPES
 from .realtime import Realtime
@@ -39,6 +39,9 @@ def build_app(store: Store, api: Api, realtime: Realtime, controls: Controls) ->
     routes_chat.register(api)
     routes_livechat.register(api)
     routes_dashboards.register(api)
+    routes_queue.register(api)
+    routes_agents.register(api)
+    routes_rooms.register(api)
     background: set[asyncio.Task[None]] = set()
 
     async def info(request: Request) -> Response:

@@ -1,4 +1,4 @@
-"""Omnichannel REST routes: departments, livechat managers/agents and the three analytics endpoints.
+"""Omnichannel REST routes: departments and the three analytics endpoints (agents: routes_agents.py).
 
 The analytics figures come from `analytics.py`; this module adds what Rocket.Chat's routes add around
 them (rocketchat-analytics.md §2): the query schema (required keys, no extra keys), the permission,
@@ -68,26 +68,6 @@ def register(api: Api) -> None:
             "offset": offset,
             "total": len(items),
         }
-
-    @api.route("GET", "livechat/users/:type", permissions=("view-livechat-manager",))
-    async def livechat_users(ctx: Ctx) -> Any:
-        kind = ctx.path_params["type"]
-        role = {"agent": "livechat-agent", "manager": "livechat-manager"}.get(kind)
-        if role is None:
-            raise failure("Invalid type", error_type="error-invalid-type")
-        users = [u for u in store.users.values() if role in u.get("roles", [])]
-        text = ctx.q("text")
-        if text:
-            lowered = text.lower()
-            users = [u for u in users if lowered in u["username"].lower() or lowered in str(u.get("name", "")).lower()]
-        users.sort(key=lambda u: u["username"])
-        count, offset = _paging(ctx)
-        page = users[offset : offset + count] if count else users[offset:]
-        view = [
-            {k: u[k] for k in ("_id", "username", "name", "status", "statusLivechat", "emails", "roles") if k in u}
-            for u in page
-        ]
-        return {"users": view, "count": len(view), "offset": offset, "total": len(users)}
 
     def options(ctx: Ctx, name_key: str, from_key: str, to_key: str) -> Doc:
         return {
