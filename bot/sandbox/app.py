@@ -19,6 +19,7 @@ from starlette.routing import WebSocketRoute
 
 from . import routes_agents, routes_chat, routes_dashboards, routes_livechat, routes_queue, routes_rooms, routes_users
 from .api import Api, ApiError, RouteFault, failure, json_response
+from .controls_live import LiveControls, live_control_routes
 from .defaults import SETTING_CHOICES, SETTING_TYPES
 from .realtime import Realtime
 from .store import Doc, Store
@@ -147,6 +148,7 @@ def build_app(store: Store, api: Api, realtime: Realtime, controls: Controls) ->
         ("DELETE", "faults"): clear_faults,
         ("POST", "revoke"): revoke,
         ("POST", "settings"): settings,
+        **live_control_routes(LiveControls(store)),
     }
 
     methods = ["GET", "POST", "PUT", "DELETE"]

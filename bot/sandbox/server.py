@@ -18,9 +18,10 @@ import uvicorn
 
 from .api import Api, RouteFault
 from .app import Controls, build_app
+from .controls_live import LiveControls
 from .data import load_document
 from .realtime import Realtime
-from .store import Clock, Store, system_clock
+from .store import Clock, Doc, Store, system_clock
 
 
 class _EmbeddedServer(uvicorn.Server):
@@ -55,6 +56,7 @@ class Sandbox(Controls):
         self.api = Api(self.store)
         self.realtime = Realtime(self.store)
         self.app = build_app(self.store, self.api, self.realtime, self)
+        self.live = LiveControls(self.store)
         self._server: uvicorn.Server | None = None
         self._task: asyncio.Task[None] | None = None
 
@@ -144,6 +146,29 @@ class Sandbox(Controls):
 
     def revoke_token(self, token: str) -> bool:
         return self.store.revoke_token(token)
+
+    # --- live operations (controls_live.py) ------------------------------------------------------------
+
+    def set_agent_status(self, username: str, *, status: str | None = None, livechat: str | None = None) -> Doc:
+        """Set an agent's presence (`status`: online/away/busy/offline) and/or `statusLivechat`."""
+        return self.live.set_agent_status(username, status=status, livechat=livechat)
+
+    def enqueue(
+        self, *, department: str | None = None, text: str = "Hello, I need help", visitor: Doc | None = None
+    ) -> str:
+        """A visitor opens a chat; returns the room id (its inquiry is queued)."""
+        return str(self.live.enqueue(department=department, text=text, visitor=visitor)["rid"])
+
+    def take(self, rid: str, username: str) -> None:
+        self.live.take(rid, username)
+
+    def message(self, rid: str, text: str, username: str | None = None) -> None:
+        """A message in a livechat room: from `username` (an agent), or from the visitor when None."""
+        self.live.message(rid, text, username)
+
+    def close(self, rid: str, username: str | None = None) -> None:
+        """Close a chat as `username`, or as the visitor when None."""
+        self.live.close(rid, username)
 
 
 @contextlib.contextmanager
