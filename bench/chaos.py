@@ -567,22 +567,24 @@ async def run_chaos(plan: Plan, workdir: Path | None = None, *, log_to: Path | N
 @contextlib.contextmanager
 def _server_errors() -> Iterator[list[str]]:
     """Collect what uvicorn logs as errors (a request cut short by a SIGKILL logs a traceback) for the summary,
-    instead of letting tracebacks interleave with the harness's output."""
+    instead of letting tracebacks interleave with the harness's output. A filter, because every restart of
+    the sandbox builds a uvicorn.Config, whose logging set-up replaces the logger's handlers (not its filters)."""
     errors: list[str] = []
 
-    class Collect(logging.Handler):
-        def emit(self, record: logging.LogRecord) -> None:
+    class Collect(logging.Filter):
+        def filter(self, record: logging.LogRecord) -> bool:
+            if record.levelno < logging.ERROR:
+                return True
             kind = record.exc_info[0].__name__ if record.exc_info and record.exc_info[0] else ""
             errors.append(f"{record.getMessage()} ({kind})" if kind else record.getMessage())
+            return False
 
-    logger, handler = logging.getLogger("uvicorn.error"), Collect(logging.ERROR)
-    logger.addHandler(handler)
-    propagate, logger.propagate = logger.propagate, False
+    logger, collect = logging.getLogger("uvicorn.error"), Collect()
+    logger.addFilter(collect)
     try:
         yield errors
     finally:
-        logger.removeHandler(handler)
-        logger.propagate = propagate
+        logger.removeFilter(collect)
 
 
 async def _run(plan: Plan, sb: Sandbox, bot: Bot, server_errors: list[str]) -> Outcome:
