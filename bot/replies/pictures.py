@@ -114,8 +114,11 @@ def _warm() -> None:
 
 async def warm_up() -> bool:
     """Import matplotlib and draw a throw-away chart on a chart thread, so the first `!chart` neither imports nor
-    loads fonts. Call it at start (it never blocks the loop); False when the `[charts]` extra is missing."""
+    loads fonts. Call it at start (it never blocks the loop; once warm, it returns at once); False when the
+    `[charts]` extra is missing."""
     global _loaded
+    if _loaded:
+        return True
     if not charts_available():
         return False
     try:
