@@ -98,10 +98,13 @@ class SharedCache(Generic[T]):
         entry.expires = future.result().at + timedelta(seconds=age)
 
     def _make_room(self) -> None:
+        """At `max_entries`: drop what has expired, then the oldest tenth of what is kept (never a call in
+        flight: its askers await it), so a full cache is cleaned once per many insertions, not at each."""
         if len(self._entries) < self.max_entries:
             return
         now = self.clock()
         self._entries = {k: e for k, e in self._entries.items() if e.expires is None or e.expires > now}
-        for key in list(self._entries)[: max(0, len(self._entries) - self.max_entries + 1)]:
-            if self._entries[key].expires is not None:  # never drop a call in flight: its askers await it
+        if len(self._entries) >= self.max_entries:
+            kept = [k for k, e in self._entries.items() if e.expires is not None]
+            for key in kept[: max(1, self.max_entries // 10)]:
                 del self._entries[key]

@@ -6,9 +6,11 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 
 import pytest
 
+from bot.analytics.cache import SharedCache
 from bot.analytics.metrics import BY_NAME
 from bot.analytics.service import AnalyticsService
 from bot.analytics.sharing import Ages, CoalescingSource, Question
@@ -191,3 +193,22 @@ async def test_departments_are_shared_and_kept(sb: Sandbox, rest: RestClient) ->
     clock.now += timedelta(seconds=301)
     await service.departments()
     assert requests["livechat/department"] == 2
+
+
+async def test_a_full_cache_drops_expired_then_oldest_answers() -> None:
+    clock = Clock(datetime(2024, 3, 5, 15, 0, tzinfo=UTC))
+    cache: SharedCache[int] = SharedCache(clock=clock, max_entries=10)
+    calls: list[int] = []
+
+    async def load(n: int) -> int:
+        calls.append(n)
+        return n
+
+    for n in range(10):
+        await cache.get(n, partial(load, n), age=60 if n < 5 else 600)
+    clock.now += timedelta(seconds=61)  # 0-4 have expired
+    await cache.get(10, partial(load, 10), age=600)
+    assert len(cache) == 6
+    for n in range(5, 11):
+        await cache.get(n, partial(load, n), age=600)
+    assert calls == list(range(11))  # 5-10 were kept
