@@ -194,42 +194,48 @@ class Dispatcher:
 
     async def _run(self, command: Command) -> None:
         try:
-            async with self._slots:
-                reply = await self.answer(command)
+            reply = await self.answer(command)
             await self._deliver(command, reply)
         except Exception:
             log.exception("command %s could not be delivered; it stays pending", command.message.id)
 
     async def answer(self, command: Command) -> Reply:
-        """The reply to one command, whatever happens (used by `run` and by `ask`)."""
-        message = command.message
-        spec = None
+        """The reply to one command, whatever happens. Each attempt holds one of the `concurrency` slots;
+        the pause between attempts does not, so a command waiting out a 429 never holds up the others."""
         started = self.clock()
         for attempt in range(ANSWER_TRIES):
             try:
-                spec, args = self.router.resolve(command.text)
-                if spec.needs_access and not await self.access.may_view(message.sender_username):
-                    log.info("refused %s for %s in %s", spec.name, message.sender_username, message.rid)
-                    return Reply(REFUSAL)
-                invocation = Invocation(
-                    spec.name, args, message.sender_username, message.rid, self.clock(), self.services
-                )
-                return await spec.handler(invocation)
-            except UserInputError as exc:
-                # Every mistake ends with the right usage of the command it was made in.
-                return Reply(str(exc) if spec is None else f"{exc}\n{self.router.usage(spec)}")
+                async with self._slots:
+                    return await self._attempt(command)
             except TransportError as exc:
                 pause = self._answer_pause(exc, attempt, started)
                 if pause is None:
-                    log.warning("command %s failed talking to Rocket.Chat: %s", message.id, exc)
+                    log.warning("command %s failed talking to Rocket.Chat: %s", command.message.id, exc)
                     return Reply(describe_transport_error(exc))
-                log.info("command %s: %s; trying again in %.1f s", message.id, exc, pause)
+                log.info("command %s: %s; trying again in %.1f s", command.message.id, exc, pause)
                 await self._sleep(pause)
-            except Exception:
-                ref = secrets.token_hex(3)
-                log.exception("command %s (%r) failed [ref %s]", message.id, command.text[:200], ref)
-                return Reply(APOLOGY.format(ref=ref))
         raise AssertionError("unreachable")  # pragma: no cover - the last attempt always returns
+
+    async def _attempt(self, command: Command) -> Reply:
+        """One try: the asker's mistakes and our bugs become replies; Rocket.Chat's failures propagate."""
+        message = command.message
+        spec = None
+        try:
+            spec, args = self.router.resolve(command.text)
+            if spec.needs_access and not await self.access.may_view(message.sender_username):
+                log.info("refused %s for %s in %s", spec.name, message.sender_username, message.rid)
+                return Reply(REFUSAL)
+            invocation = Invocation(spec.name, args, message.sender_username, message.rid, self.clock(), self.services)
+            return await spec.handler(invocation)
+        except UserInputError as exc:
+            # Every mistake ends with the right usage of the command it was made in.
+            return Reply(str(exc) if spec is None else f"{exc}\n{self.router.usage(spec)}")
+        except TransportError:
+            raise
+        except Exception:
+            ref = secrets.token_hex(3)
+            log.exception("command %s (%r) failed [ref %s]", message.id, command.text[:200], ref)
+            return Reply(APOLOGY.format(ref=ref))
 
     def _answer_pause(self, exc: TransportError, attempt: int, started: datetime) -> float | None:
         """How long to wait before trying a failed answer again, or None to answer with the failure now."""
@@ -303,7 +309,9 @@ class Dispatcher:
         message = command.message
         log.warning("command %s in %s passed its deadline unanswered: %s", message.id, message.rid, why)
         when = message.ts.astimezone(self.tz).strftime("%H:%M")
-        text = f"Sorry, your command “{escape(command.text, limit=60)}” from {when} could not be answered in time: {why}."
+        text = (
+            f"Sorry, your command “{escape(command.text, limit=60)}” from {when} could not be answered in time: {why}."
+        )
         try:
             await self.sender.send_message(message.rid, text, msg_id=reply_id(message.id), tmid=message.tmid)
         except TransportError as exc:

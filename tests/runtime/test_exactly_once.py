@@ -201,3 +201,26 @@ async def test_past_the_deadline_the_asker_hears_once_that_the_command_could_not
     assert "could not be answered" in notice["msg"]
     assert len(replies.to(command)) == 1
     assert any("deadline" in r.getMessage() for r in caplog.records)
+
+
+async def test_a_command_waiting_to_retry_does_not_hold_up_the_others(sb: Sandbox, http: httpx.AsyncClient) -> None:
+    """With one slot, a command pausing after a 503 used to keep the slot for its whole pause."""
+    replies = Replies(sb)
+    maria = await Poster.login(http, "maria")
+    pausing, resume = asyncio.Event(), asyncio.Event()
+
+    async def sleep(seconds: float) -> None:
+        pausing.set()
+        await resume.wait()
+
+    async with started_bot(sb, sleep=sleep) as app:
+        await app.wait_for_session(1)
+        app.dispatcher._slots = asyncio.Semaphore(1)  # concurrency = 1
+        sb.fault("livechat/department", status=503, times=1)
+        waiting = await maria.post(MANAGERS, "!departments")
+        await asyncio.wait_for(pausing.wait(), 10)
+        other = await maria.post(MANAGERS, "!help")
+        await replies.answer_to(other)  # answered while the first one waits
+        resume.set()
+        await replies.answer_to(waiting)
+    assert len(replies.to(waiting)) == 1
