@@ -12,6 +12,9 @@ code or token leaves this module (style-by-example.md §1, §7.11).
 - Analytics (rocketchat-analytics.md §2, §4): days go out as `YYYY-MM-DD`, never times; a 200
   `{"success": true}` without data (unknown name, unreadable dates) is BadRequest(error_type="no-data"), not
   zeros; charts-data is tried at the code's path, then the documented doubled one (§5.1), and remembered.
+- Bodies (shapes.py): JSON as JavaScript writes it, so `NaN`, `Infinity`, numbers past the float range and
+  nesting deeper than the parser recurses are InvalidResponse like HTML or a truncated body; every analytics
+  figure is checked against its documented format, so the analytics service only sees finite, bounded values.
 - 429 (§2.9): `retry_after` is the body's "You must wait N seconds" (relative to the server's clock, so skew
   cannot distort it), else `x-ratelimit-reset` (epoch ms) minus the injected clock.
 """
@@ -20,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -47,7 +51,11 @@ from bot.errors import (
 from bot.rocketchat.shapes import (
     NO_DATA,
     analytics_query,
+    checked_agents,
     checked_chart,
+    checked_departments,
+    checked_overview,
+    is_bare_success,
     no_data_error,
     object_at,
     objects_at,
@@ -65,6 +73,7 @@ Json = dict[str, Any]
 # The path in the server code first, then the documented doubled one (rocketchat-analytics.md §2.3, §5.1).
 CHARTS_ROUTES = ("livechat/analytics/dashboards/charts-data", "livechat/livechat/analytics/dashboards/charts-data")
 PAGE_SIZE = 100  # API_Upper_Count_Limit's default
+MAX_PAGES = 100  # 10,000 departments or managers; a server still paging past that is not answering sensibly
 SEND_BACKOFF = (0.5, 1.0, 2.0)  # pauses before the 2nd, 3rd and 4th attempt of a send
 DEFAULT_RETRY_AFTER = 60.0  # the limiter's default window, for a 429 that names no wait
 _WAIT = re.compile(r"wait (\d+(?:\.\d+)?) seconds")
@@ -285,7 +294,7 @@ class RestClient:
         return await self._all_pages("livechat/users/manager", "users")
 
     async def departments(self) -> list[Json]:
-        return await self._all_pages("livechat/department", "departments")
+        return checked_departments(await self._all_pages("livechat/department", "departments"), "livechat/department")
 
     async def overview(self, name: str, start: date, end: date, department_id: str | None = None) -> list[Json]:
         """`[{title, value}]` for `Conversations` or `Productivity` over the days start..end."""
@@ -293,12 +302,9 @@ class RestClient:
         body = await self._request(
             "GET", route, params=analytics_query("name", name, "from", start, "to", end, department_id)
         )
-        if not isinstance(body, list):
-            raise no_data_error(route, f"name={name!r}", start, end, body)
-        rows = objects_at({"rows": body}, "rows", route)
-        if not all(isinstance(row.get("title"), str) and "value" in row for row in rows):
-            raise InvalidResponse(f"GET {route} answered rows without title and value")
-        return rows
+        if is_bare_success(body):
+            raise no_data_error(route, f"name={name!r}", start, end)
+        return checked_overview(body, route)
 
     async def agent_overview(self, name: str, start: date, end: date, department_id: str | None = None) -> Json:
         """`{"head": [{name}], "data": [{name, value}]}` per agent for one of the seven chart names."""
@@ -306,12 +312,9 @@ class RestClient:
         body = await self._object(
             "GET", route, params=analytics_query("name", name, "from", start, "to", end, department_id)
         )
-        if "head" not in body and "data" not in body:
-            raise no_data_error(route, f"name={name!r}", start, end, body)
-        head, data = objects_at(body, "head", route), objects_at(body, "data", route)
-        if not all(isinstance(row.get("name"), str) and "value" in row for row in data):
-            raise InvalidResponse(f"GET {route} answered data rows without name and value")
-        return {"head": head, "data": data}
+        if is_bare_success(body) and "head" not in body and "data" not in body:
+            raise no_data_error(route, f"name={name!r}", start, end)
+        return checked_agents(body, name, route)
 
     async def charts_data(self, chart_name: str, start: date, end: date, department_id: str | None = None) -> Json:
         """`{"chartLabel", "dataLabels", "dataPoints"}`; tries both known paths and remembers the one that answers."""
@@ -323,13 +326,13 @@ class RestClient:
                 continue
             except BadRequest as exc:
                 if exc.error == "No data available":
-                    raise no_data_error(route, f"chartName={chart_name!r}", start, end, None) from None
+                    raise no_data_error(route, f"chartName={chart_name!r}", start, end) from None
                 raise
             if self._charts_route != route:
                 _LOGGER.info("charts-data answers at /api/v1/%s", route)
                 self._charts_route = route
-            if "dataPoints" not in body and body.get("success") is True:
-                raise no_data_error(route, f"chartName={chart_name!r}", start, end, body)
+            if "dataPoints" not in body and is_bare_success(body):
+                raise no_data_error(route, f"chartName={chart_name!r}", start, end)
             return checked_chart(body, route)
         raise NotFound(
             f"this server has no charts-data endpoint, neither /api/v1/{CHARTS_ROUTES[0]} nor the documented "
@@ -338,7 +341,7 @@ class RestClient:
 
     async def _all_pages(self, route: str, key: str) -> list[Json]:
         items: list[Json] = []
-        while True:
+        for _ in range(MAX_PAGES):
             body = await self._object("GET", route, params={"count": PAGE_SIZE, "offset": len(items)})
             page = objects_at(body, key, route)
             items.extend(page)
@@ -346,6 +349,7 @@ class RestClient:
             done = len(items) >= total if isinstance(total, int) else len(page) < PAGE_SIZE
             if not page or done:
                 return items
+        raise InvalidResponse(f"GET /api/v1/{route} was still paging after {MAX_PAGES} pages of {PAGE_SIZE}")
 
     # --- the boundary ----------------------------------------------------------------------------
 
@@ -379,13 +383,15 @@ class RestClient:
             raise InvalidResponse(f"{endpoint}: the answer could not be read ({type(exc).__name__})") from exc
         _LOGGER.debug("%s -> HTTP %d", endpoint, response.status_code)
         try:
-            body = response.json()
-        except ValueError:
+            body = response.json(parse_constant=_refuse_constant, parse_float=_finite_float)
+        except (ValueError, RecursionError):  # RecursionError: nested deeper than the parser recurses
             body = _NOT_JSON
         if response.is_success and not (isinstance(body, dict) and body.get("success") is False):
             if body is _NOT_JSON:
                 kind = response.headers.get("content-type", "no content type")
-                raise InvalidResponse(f"{endpoint} answered {kind}, not JSON: is {self._base} a Rocket.Chat workspace?")
+                raise InvalidResponse(
+                    f"{endpoint} answered {kind} that is not readable JSON: is {self._base} a Rocket.Chat workspace?"
+                )
             return body
         raise self._error(endpoint, route, response, body)
 
@@ -439,6 +445,18 @@ class RestClient:
             return max(0.0, float(response.headers["x-ratelimit-reset"]) / 1000 - self._clock().timestamp())
         except (KeyError, ValueError):
             return DEFAULT_RETRY_AFTER
+
+
+def _refuse_constant(name: str) -> Any:
+    """JSON has no NaN or Infinity (JavaScript's JSON.stringify writes null); Python's json would read them."""
+    raise ValueError(f"{name} is not JSON")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):  # 1e400
+        raise ValueError(f"{text[:20]} is beyond the float range")
+    return value
 
 
 def _identity(me: Json, endpoint: str) -> Identity:
