@@ -1,4 +1,10 @@
-"""`analytics-bot check`: what works and what does not, before going live, each with a fix."""
+"""`analytics-bot check`: what works and what does not, before going live, each with a fix.
+
+It validates everything `run` validates at start, and reports every problem at once: the server, the
+login, permissions, the state file (read-only: a check never creates or upgrades it) and each `[[digest]]`
+entry (time, weekdays, time zone, range, sections, room, departments). The README's systemd unit runs it as
+`ExecStartPre`, so a unit that `check` passes does not then fail in `run`.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +12,21 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from bot.config import Settings
-from bot.errors import AuthFailed, Forbidden, NotFound, TransportError, TwoFactorRequired
+from bot.analytics.service import AnalyticsService
+from bot.config import DigestEntry, Settings
+from bot.digests.service import subscription_from_entry
+from bot.errors import (
+    AuthFailed,
+    BadRequest,
+    ConfigError,
+    Forbidden,
+    NotFound,
+    TransportError,
+    TwoFactorRequired,
+    UserInputError,
+)
 from bot.rocketchat.rest import RestClient
+from bot.state.store import State
 
 OK, WARNING, FAILED = "ok", "warning", "failed"
 
@@ -26,6 +44,61 @@ class Line:
 async def run_checks(
     settings: Settings, rest: RestClient, *, clock: Callable[[], datetime] = lambda: datetime.now(UTC)
 ) -> list[Line]:
+    lines = await _server_checks(settings, rest, clock)
+    lines.append(check_state_file(settings))
+    if not any(line.topic in ("server", "login") and line.status == FAILED for line in lines):
+        lines += await check_digests(settings, rest, clock())
+    return lines
+
+
+def check_state_file(settings: Settings) -> Line:
+    problem = State.inspect(settings.state_file)
+    if problem:
+        return Line(FAILED, "state file", problem)
+    return Line(OK, "state file", f"{settings.state_file} is usable (created on first run if missing)")
+
+
+async def check_digests(settings: Settings, rest: RestClient, now: datetime) -> list[Line]:
+    """Each `[[digest]]` entry as `run` would take it; every entry is checked, whatever the others say."""
+    lines: list[Line] = []
+    service = AnalyticsService(rest, tz=settings.timezone)
+    for entry in settings.digests:
+        topic = f"digest {entry.name!r}"
+        problems: list[str] = []
+        try:
+            subscription_from_entry(entry, settings, room_id="-", now=now)
+        except ConfigError as exc:
+            problems.append(str(exc).removeprefix(f"[[digest]] {entry.name!r}: "))
+        problems += await _room_problems(entry, rest)
+        for name in entry.departments:
+            try:
+                await service.require_department(name)
+            except UserInputError as exc:
+                problems.append(f"departments: {exc}")
+            except TransportError as exc:
+                problems.append(f"departments: could not list departments ({exc})")
+                break
+        if problems:
+            lines += [Line(FAILED, topic, problem) for problem in problems]
+        else:
+            lines.append(Line(OK, topic, f"posts in #{entry.room.lstrip('#')} at {entry.time} ({entry.range})"))
+    return lines
+
+
+async def _room_problems(entry: DigestEntry, rest: RestClient) -> list[str]:
+    name = entry.room.lstrip("#")
+    for lookup in (rest.room_info_by_name, rest.room_info):
+        try:
+            await lookup(name)
+            return []
+        except (BadRequest, NotFound):
+            continue
+        except TransportError as exc:
+            return [f"room {entry.room!r}: could not look it up ({exc})"]
+    return [f"room {entry.room!r} is not a room the bot can see; use its name or id, and invite the bot there"]
+
+
+async def _server_checks(settings: Settings, rest: RestClient, clock: Callable[[], datetime]) -> list[Line]:
     lines: list[Line] = []
     try:
         info = await rest.server_info()

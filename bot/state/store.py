@@ -145,6 +145,41 @@ class State:
         except OSError as exc:
             raise StateError(f"cannot open the state file {str(self.path)!r}: {exc.strerror or exc}") from None
 
+    @staticmethod
+    def inspect(path: str | Path) -> str | None:
+        """What would stop `State(path)`, found without changing the file (for `check`); None if usable.
+
+        Opened read-only, so a check never creates, migrates or switches the journal mode of the file."""
+        path = Path(path)
+        name = repr(str(path))
+        if not path.exists():
+            where = path.parent if str(path.parent) else Path(".")
+            if not where.is_dir():
+                return f"the folder of the state file {name} does not exist; create it or change [digests] state_file"
+            return None
+        try:
+            db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+            try:
+                version = db.execute("PRAGMA user_version").fetchone()[0]
+                tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+                check = db.execute("PRAGMA quick_check").fetchone()[0]
+            finally:
+                db.close()
+        except sqlite3.DatabaseError as exc:
+            return (
+                f"the state file {str(path)!r} is not a readable SQLite database ({exc}); restore it from a backup, "
+                "or move it aside to start with no chat-made digests"
+            )
+        if version == 0 and tables:
+            return f"the state file {name} is a SQLite database of something else; point [digests] state_file elsewhere"
+        if version > SCHEMA_VERSION:
+            return (
+                f"the state file {name} was written by a newer version of the bot (schema {version}); upgrade the bot"
+            )
+        if check != "ok":
+            return f"the state file {str(path)!r} is damaged ({check}); restore it from a backup"
+        return None
+
     def _open(self, existed: bool) -> None:
         version = self._db.execute("PRAGMA user_version").fetchone()[0]
         if version == 0:

@@ -183,3 +183,34 @@ def test_run_with_a_region_for_a_zone_is_a_configuration_problem(
     err = capsys.readouterr().err
     assert err.startswith("analytics-bot: configuration problem: ")
     assert "is a region, not a time zone; use an IANA name like" in err
+
+
+async def test_check_reports_every_problem_run_would_refuse_at_once(tmp_path: Path) -> None:
+    """`check` passed configs that `run` then refused, so the README's ExecStartPre let a broken unit start."""
+    from bot.config import DigestEntry
+
+    corrupt = tmp_path / "state.sqlite3"
+    corrupt.write_bytes(b"this is not a database" * 100)
+    digests = (
+        DigestEntry(name="broken", room="no-such-room", time="25:00", departments=("Nopes",)),
+        DigestEntry(name="weekdays", room="omnichannel-managers", time="09:00", weekdays="mon-fry"),
+        DigestEntry(name="range", room="omnichannel-managers", time="09:00", range="the other day"),
+        DigestEntry(name="fine", room="omnichannel-managers", time="09:00"),
+    )
+    async with Sandbox(small_workspace()) as sb:
+        settings = Settings(
+            url=sb.url, user_id="u-bot", auth_token=Secret(BOT_PAT), state_file=str(corrupt), digests=digests
+        )
+        async with RestClient(settings) as rest:
+            lines = await run_checks(settings, rest)
+    failed = {(line.topic, line.text) for line in lines if line.status == FAILED}
+    topics = [topic for topic, _ in failed]
+    assert "state file" in topics
+    assert topics.count("digest 'broken'") == 3  # the time, the room and the department, all at once
+    assert any("25:00" in text for topic, text in failed if topic == "digest 'broken'")
+    assert any("no-such-room" in text for topic, text in failed if topic == "digest 'broken'")
+    assert any("Nopes" in text for topic, text in failed if topic == "digest 'broken'")
+    assert any("fry" in text for topic, text in failed if topic == "digest 'weekdays'")
+    assert any("the other day" in text for topic, text in failed if topic == "digest 'range'")
+    assert [line.status for line in lines if line.topic == "digest 'fine'"] == [OK]
+    assert corrupt.read_bytes() == b"this is not a database" * 100  # a check changes nothing
