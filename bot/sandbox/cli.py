@@ -22,6 +22,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     source.add_argument("--data", metavar="FILE", help="workspace document (JSON) to load; see README 'Sandbox data'")
     source.add_argument("--demo", action="store_true", help="generate the demo workspace (90 days of conversations)")
     parser.add_argument("--seed", type=int, default=42, help="seed for --demo data and generated ids (default 42)")
+    parser.add_argument(
+        "--live",
+        action="store_true",
+        help="with --demo: keep the workspace living in real time (visitors arrive and are served, agents come and go)",
+    )
 
 
 def build_store(args: argparse.Namespace) -> tuple[Store, list[str]]:
@@ -49,6 +54,9 @@ def build_store(args: argparse.Namespace) -> tuple[Store, list[str]]:
 
 
 async def serve(args: argparse.Namespace) -> int:
+    if getattr(args, "live", False) and not args.demo:
+        print("sandbox: --live needs --demo (it plays the demo team's day)", file=sys.stderr)
+        return 2
     try:
         store, lines = build_store(args)
     except DataError as exc:
@@ -68,12 +76,24 @@ async def serve(args: argparse.Namespace) -> int:
     print(f"  REST {sandbox.url}/api/v1   realtime {sandbox.ws_url}", flush=True)
     for line in lines:
         print(line, flush=True)
+    living: asyncio.Task[None] | None = None
+    if getattr(args, "live", False):
+        from .live import LiveWorkspace
+
+        living = asyncio.get_running_loop().create_task(LiveWorkspace(store, seed=args.seed).run())
+        print(
+            "  living workspace: visitors arrive and are served in real time (Europe/Berlin office hours)", flush=True
+        )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
     await stop.wait()
+    if living is not None:
+        living.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await living
     await sandbox.stop_listening()
     return 0
 

@@ -23,6 +23,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from .demo_team import team_sections
 from .ejson import to_ms
 
 Doc = dict[str, Any]
@@ -58,19 +59,19 @@ AGENTS: tuple[tuple[str, str, tuple[str, ...], float], ...] = (
 
 _SECOND, _HOUR, _DAY = 1000, 3_600_000, 86_400_000
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_WEEKDAY_CHATS = 36.0  # mean conversations on a Wednesday; Monday is busier, Friday quieter
-_WEEKDAY = (1.2, 1.05, 1.0, 0.95, 0.85, 0.25, 0.18)  # Monday .. Sunday
-_HOURLY = (0.1, 0.05, 0.05, 0.05, 0.05, 0.1, 0.3, 0.8, 1.8, 2.6, 3.0, 3.0,
+WEEKDAY_CHATS = 36.0  # mean conversations on a Wednesday; Monday is busier, Friday quieter
+WEEKDAY = (1.2, 1.05, 1.0, 0.95, 0.85, 0.25, 0.18)  # Monday .. Sunday
+HOURLY = (0.1, 0.05, 0.05, 0.05, 0.05, 0.1, 0.3, 0.8, 1.8, 2.6, 3.0, 3.0,
            2.4, 2.6, 3.0, 2.8, 2.4, 1.8, 1.1, 0.8, 0.6, 0.45, 0.3, 0.2)  # fmt: skip
-_DEPARTMENT_SHARE = {"dep-support": 0.42, "dep-sales": 0.26, "dep-billing": 0.18, "dep-success": 0.14}
-_OPENINGS = {
+DEPARTMENT_SHARE = {"dep-support": 0.42, "dep-sales": 0.26, "dep-billing": 0.18, "dep-success": 0.14}
+OPENINGS = {
     "dep-sales": ("Hi, do you offer volume discounts?", "Can I get a quote for 50 seats?", "Is there a free trial?"),
     "dep-support": ("I can't log in since this morning", "The export button does nothing", "My app keeps crashing"),
     "dep-billing": ("I was charged twice this month", "How do I update my card?", "Can I get an invoice copy?"),
     "dep-success": ("We'd like help onboarding our team", "Can we schedule a training session?", "Renewal question"),
 }
-_VISITOR = ("ok", "Sure, one moment", "Here is the screenshot", "That makes sense", "It still happens", "Thanks!")
-_AGENT = ("Hello! I'm looking into it now.", "Could you tell me your account e-mail?", "I've fixed that for you.",
+VISITOR_LINES = ("ok", "Sure, one moment", "Here is the screenshot", "That makes sense", "It still happens", "Thanks!")
+AGENT_LINES = ("Hello! I'm looking into it now.", "Could you tell me your account e-mail?", "I've fixed that for you.",
           "Let me check with the team.", "Please try again now.", "Anything else I can help with?")  # fmt: skip
 _CHATTER = ("Good morning everyone!", "Lunch at noon?", "The coffee machine is fixed", "Team call at 3",
             "Great job on the queue today", "Who has the release notes?", "Happy Friday!", "Back in 10")  # fmt: skip
@@ -160,16 +161,16 @@ def _poisson(rng: random.Random, rate: float) -> int:
 
 def _arrivals(rng: random.Random, start: int, now: int, zone: ZoneInfo) -> list[tuple[int, float, str]]:
     """Conversation start times (ms), each with a busy factor (1 quiet .. 1.6 peak) and a department."""
-    scale = _WEEKDAY_CHATS / sum(_HOURLY)
-    peak = max(_HOURLY) * _WEEKDAY[0] * scale
+    scale = WEEKDAY_CHATS / sum(HOURLY)
+    peak = max(HOURLY) * WEEKDAY[0] * scale
     noise: dict[date, float] = {}
     found: list[tuple[int, float, str]] = []
     for slot in range(start - start % _HOUR, now, _HOUR):
         local = (_EPOCH + timedelta(milliseconds=slot)).astimezone(zone)
         factor = noise.setdefault(local.date(), max(0.4, rng.gauss(1.0, 0.15)))
         growth = 0.9 + 0.2 * (slot - start) / max(1, now - start)  # the business grows a little
-        rate = _HOURLY[local.hour] * _WEEKDAY[local.weekday()] * factor * growth * scale
-        shares = dict(_DEPARTMENT_SHARE)
+        rate = HOURLY[local.hour] * WEEKDAY[local.weekday()] * factor * growth * scale
+        shares = dict(DEPARTMENT_SHARE)
         shares["dep-billing"] *= 2.5 if local.day <= 5 else 1.0  # invoices go out on the 1st
         shares["dep-sales"] *= 1.4 if local.hour >= 13 else 1.0
         for _ in range(_poisson(rng, rate)):
@@ -187,9 +188,9 @@ def _delay(rng: random.Random, median_s: float, speed: float, busy: float) -> in
 def _script(rng: random.Random, ts: int, department: str, speed: float, busy: float, state: str) -> list[Event]:
     """The life of one chat. state: closed | abandoned (visitor left the queue) | waiting (assigned,
     no reply yet) | open (cut mid-conversation) | hold (cut after an agent message)."""
-    events: list[Event] = [("start", ts, ""), ("v", ts, rng.choice(_OPENINGS[department]))]
+    events: list[Event] = [("start", ts, ""), ("v", ts, rng.choice(OPENINGS[department]))]
     if rng.random() < 0.3:
-        events.append(("v", ts + rng.randint(5, 40) * _SECOND, rng.choice(_VISITOR)))
+        events.append(("v", ts + rng.randint(5, 40) * _SECOND, rng.choice(VISITOR_LINES)))
     if state == "abandoned":
         return [*events, ("close-v", events[-1][1] + rng.randint(60, 600) * _SECOND, "")]
     join = ts + int(rng.uniform(2, 25) * busy * _SECOND)
@@ -198,16 +199,16 @@ def _script(rng: random.Random, ts: int, department: str, speed: float, busy: fl
         return events
     t = max(join, events[-2][1]) + _delay(rng, 30, speed, busy)  # events[-2]: the visitor's last message
     first_reply = len(events)
-    events.append(("a", t, _AGENT[0]))
+    events.append(("a", t, AGENT_LINES[0]))
     for _ in range(rng.randint(1, 4)):
         for _ in range(rng.choice((1, 1, 2))):
             t += int(rng.uniform(15, 150) * _SECOND)
-            events.append(("v", t, rng.choice(_VISITOR)))
+            events.append(("v", t, rng.choice(VISITOR_LINES)))
         t += _delay(rng, 45, speed, busy)
-        events.append(("a", t, rng.choice(_AGENT[1:])))
+        events.append(("a", t, rng.choice(AGENT_LINES[1:])))
         if rng.random() < 0.25:
             t += rng.randint(5, 40) * _SECOND
-            events.append(("a", t, rng.choice(_AGENT[1:])))
+            events.append(("a", t, rng.choice(AGENT_LINES[1:])))
     if state in ("open", "hold"):
         cut = [i for i in range(first_reply, len(events)) if state == "open" or events[i][0] == "a"]
         return events[: rng.choice(cut) + 1]
@@ -256,7 +257,9 @@ def _conversation(
     metrics: Doc = {"v": {"lq": _iso(lq)}}
     v_doc = {key: visitor[key] for key in ("_id", "username", "token")} | {"status": "offline" if close else "online"}
     room: Doc = {"_id": rid, "t": "l", "fname": visitor["name"], "ts": _iso(ts), "departmentId": department,
-                 "v": v_doc, "source": {"type": "widget"}, "cl": False, "open": not close}  # fmt: skip
+                 "v": v_doc, "source": {"type": "widget"}, "cl": False}  # fmt: skip
+    if not close:
+        room["open"] = True  # Rocket.Chat unsets `open` on close (closeRoomById)
     if join:
         room["servedBy"] = {"_id": agent["_id"], "username": agent["username"], "ts": _iso(join)}
     if first:
@@ -317,7 +320,9 @@ def demo_document(*, seed: int = 42, now: datetime, days: int = 90) -> dict[str,
         )
         rooms.append(room)
         messages += room_messages
-    return {"users": users, "departments": departments, "rooms": rooms, "messages": messages}
+    document = {"users": users, "departments": departments, "rooms": rooms, "messages": messages}
+    team = [(name, departments_of) for name, _, departments_of, _ in AGENTS]
+    return document | team_sections(document, seed=seed, now=now, zone=zone, agents=team)
 
 
 def _state(rng: random.Random, from_last: int, age: int) -> str:

@@ -21,6 +21,7 @@ come from", §3, §4; rocketchat-analytics.md §3.2):
 
 from __future__ import annotations
 
+import random
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -39,6 +40,14 @@ __all__ = [
 ]
 
 
+_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTWXYZabcdefghijkmnopqrstuvwxyz"  # Random.id()'s, as the store uses
+
+
+def _new_id(store: Store, rng: random.Random | None, length: int = 17) -> str:
+    """An id from `rng` when the caller wants ids of its own (the living workspace), else the store's."""
+    return "".join(rng.choice(_ALPHABET) for _ in range(length)) if rng is not None else store.new_id(length)
+
+
 def _seconds(later: datetime, earlier: datetime) -> float:
     return round((later - earlier).total_seconds(), 3)
 
@@ -50,8 +59,17 @@ def _livechat_room(store: Store, rid: str) -> Doc:
     return room
 
 
-def _message(store: Store, room: Doc, sender: Doc, text: str, at: datetime, **extra: object) -> Doc:
-    message: Doc = {"_id": store.new_id(), "rid": room["_id"], "msg": text, "ts": at, "u": sender, "_updatedAt": at}
+def _message(
+    store: Store, room: Doc, sender: Doc, text: str, at: datetime, rng: random.Random | None = None, **extra: object
+) -> Doc:
+    message: Doc = {
+        "_id": _new_id(store, rng),
+        "rid": room["_id"],
+        "msg": text,
+        "ts": at,
+        "u": sender,
+        "_updatedAt": at,
+    }
     message.update(extra)
     store.store_message(message)
     return message
@@ -64,42 +82,52 @@ def enqueue(
     text: str,
     visitor: Doc | None = None,
     at: datetime | None = None,
+    rng: random.Random | None = None,
 ) -> Doc:
-    """A visitor starts a chat: visitor, room, queued inquiry and the first message. Returns the room."""
+    """A visitor starts a chat: visitor, room, queued inquiry and the first message. Returns the room.
+    Ids come from `rng` when given (else from the store's generator)."""
     now = at or store.now()
     if department_id is not None and department_id not in store.departments:
         raise MeteorError("error-invalid-department", "Invalid department", status=400)
     if visitor is None:
         number = len(store.visitors) + 1
-        visitor = {"_id": store.new_id(), "token": store.new_id(24), "username": f"guest-{number}"}
+        visitor = {"_id": _new_id(store, rng), "token": _new_id(store, rng, 24), "username": f"guest-{number}"}
         visitor["name"] = f"Guest {number}"
     visitor = store.visitors.setdefault(visitor["_id"], visitor)
     visitor.update({"ts": visitor.get("ts", now), "_updatedAt": now, "status": "online"})
     if department_id is not None:
         visitor["department"] = department_id
     ref = {"_id": visitor["_id"], "username": visitor["username"], "token": visitor["token"], "status": "online"}
-    room: Doc = {"_id": store.new_id(), "t": "l", "fname": visitor.get("name", visitor["username"]), "ts": now}
+    room: Doc = {"_id": _new_id(store, rng), "t": "l", "fname": visitor.get("name", visitor["username"]), "ts": now}
     room.update({"open": True, "v": ref, "source": {"type": "widget"}, "msgs": 0, "_updatedAt": now})
     room.update({"queuedAt": now, "metrics": {"v": {"lq": now}}, "estimatedWaitingTimeQueue": 9999999})
     if department_id is not None:
         room["departmentId"] = department_id
     store.add_room(room)
-    inquiry: Doc = {"_id": store.new_id(), "rid": room["_id"], "name": room["fname"], "ts": now, "status": "queued"}
+    inquiry: Doc = {
+        "_id": _new_id(store, rng),
+        "rid": room["_id"],
+        "name": room["fname"],
+        "ts": now,
+        "status": "queued",
+    }
     inquiry.update({"queuedAt": now, "v": dict(ref), "message": text, "source": {"type": "widget"}, "_updatedAt": now})
     inquiry.update({"priorityWeight": 99, "estimatedWaitingTimeQueue": 9999999})
     if department_id is not None:
         inquiry["department"] = department_id
     store.inquiries[inquiry["_id"]] = inquiry
-    visitor_message(store, room["_id"], text, at=now)
+    visitor_message(store, room["_id"], text, at=now, rng=rng)
     return room
 
 
-def visitor_message(store: Store, rid: str, text: str, *, at: datetime | None = None) -> Doc:
+def visitor_message(
+    store: Store, rid: str, text: str, *, at: datetime | None = None, rng: random.Random | None = None
+) -> Doc:
     now = at or store.now()
     room = _livechat_room(store, rid)
     visitor = room["v"]
     sender = {"_id": visitor["_id"], "username": visitor["username"]}
-    message = _message(store, room, sender, text, now, token=visitor["token"])
+    message = _message(store, room, sender, text, now, rng, token=visitor["token"])
     room["v"]["lastMessageTs"] = now
     room.setdefault("metrics", {}).setdefault("v", {})["lq"] = now
     if not room.get("waitingResponse"):
@@ -117,7 +145,7 @@ def _inquiry_of(store: Store, rid: str) -> Doc | None:
     return next((i for i in store.inquiries.values() if i.get("rid") == rid), None)
 
 
-def take(store: Store, rid: str, agent: Doc, *, at: datetime | None = None) -> Doc:
+def take(store: Store, rid: str, agent: Doc, *, at: datetime | None = None, rng: random.Random | None = None) -> Doc:
     """An agent takes a queued chat (`takeInquiry` + `RoutingManager.assignAgent`). Returns the inquiry."""
     now = at or store.now()
     room = _livechat_room(store, rid)
@@ -133,15 +161,17 @@ def take(store: Store, rid: str, agent: Doc, *, at: datetime | None = None) -> D
     room["_updatedAt"] = now
     store.subscribe_user(room, agent)
     sender = {"_id": agent["_id"], "username": agent["username"]}
-    _message(store, room, sender, agent["username"], now, t="uj")
+    _message(store, room, sender, agent["username"], now, rng, t="uj")
     agent["lastAssignTime"] = now
     return inquiry
 
 
-def agent_message(store: Store, rid: str, agent: Doc, text: str, *, at: datetime | None = None) -> Doc:
+def agent_message(
+    store: Store, rid: str, agent: Doc, text: str, *, at: datetime | None = None, rng: random.Random | None = None
+) -> Doc:
     now = at or store.now()
     room = _livechat_room(store, rid)
-    message = _message(store, room, {"_id": agent["_id"], "username": agent["username"]}, text, now)
+    message = _message(store, room, {"_id": agent["_id"], "username": agent["username"]}, text, now, rng)
     metrics = room.setdefault("metrics", {})
     asked = metrics.get("v", {}).get("lq", room["ts"])
     last_reply = metrics.get("servedBy", {}).get("lr")
@@ -164,7 +194,9 @@ def agent_message(store: Store, rid: str, agent: Doc, text: str, *, at: datetime
     return message
 
 
-def close(store: Store, rid: str, *, by: Doc | None = None, at: datetime | None = None) -> Doc:
+def close(
+    store: Store, rid: str, *, by: Doc | None = None, at: datetime | None = None, rng: random.Random | None = None
+) -> Doc:
     """Close a chat; `by` is the closing user, or None for the visitor. Returns the room."""
     now = at or store.now()
     room = _livechat_room(store, rid)
@@ -189,7 +221,7 @@ def close(store: Store, rid: str, *, by: Doc | None = None, at: datetime | None 
         if agent is not None:
             store.unsubscribe_user(room, agent)
     actor = by or {"_id": room["v"]["_id"], "username": room["v"]["username"]}
-    _message(store, room, {"_id": actor["_id"], "username": actor["username"]}, "", now, t="livechat-close")
+    _message(store, room, {"_id": actor["_id"], "username": actor["username"]}, "", now, rng, t="livechat-close")
     return room
 
 

@@ -92,3 +92,28 @@ async def test_unreadable_and_invalid_json_files_are_named(tmp_path: Path) -> No
     _, stderr = await asyncio.wait_for(process.communicate(), 30)
     assert process.returncode == 2
     assert "cannot read data file" in stderr.decode()
+
+
+async def test_live_demo_serves_the_queue_and_stops_cleanly() -> None:
+    process = await start("--port", "0", "--demo", "--live", "--seed", "7")
+    assert process.stdout is not None
+    try:
+        first = (await asyncio.wait_for(process.stdout.readline(), 30)).decode()
+        match = re.search(r"listening on (http://127\.0\.0\.1:\d+)", first)
+        assert match, first
+        lines = [(await asyncio.wait_for(process.stdout.readline(), 10)).decode() for _ in range(7)]
+        assert "living workspace" in lines[-1]
+        headers = {"X-User-Id": "u-analytics-bot", "X-Auth-Token": "demo-pat-analytics-bot-5f2c9e71b04d48a6"}
+        async with httpx.AsyncClient(base_url=match.group(1), headers=headers) as http:
+            listing = await http.get("/api/v1/livechat/inquiries.list")
+            assert listing.status_code == 200 and listing.json()["success"] is True
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert await asyncio.wait_for(process.wait(), 30) == 0
+
+
+async def test_live_needs_the_demo() -> None:
+    process = await start("--port", "0", "--live")
+    _, stderr = await asyncio.wait_for(process.communicate(), 30)
+    assert process.returncode == 2
+    assert "--live needs --demo" in stderr.decode()

@@ -170,17 +170,23 @@ def test_weekdays_and_office_hours_are_busier(store: Store) -> None:
 
 def test_some_rooms_are_open_some_on_hold_and_some_unanswered(store: Store) -> None:
     rooms = livechat(store)
-    open_rooms = [room for room in rooms if room["open"]]
+    open_rooms = [room for room in rooms if room.get("open")]
     assert 3 <= len(open_rooms) < 0.05 * len(rooms)
-    assert all(room["open"] for room in rooms if room.get("onHold"))
+    assert all(room.get("open") for room in rooms if room.get("onHold"))
     assert any(room.get("onHold") for room in rooms)
     assert any("responseBy" not in room for room in open_rooms)
-    assert all(room["open"] for room in rooms[-3:])
+    assert all(room.get("open") for room in rooms[-3:])
+
+
+def test_closed_rooms_carry_no_open_field(store: Store) -> None:
+    """Rocket.Chat `$unset`s `open` when it closes a room (LivechatRooms.closeRoomById)."""
+    assert all(room.get("open") is True or "open" not in room for room in livechat(store))
+    assert all("open" not in room for room in livechat(store) if "closedAt" in room)
 
 
 def test_closed_rooms_have_a_duration_and_open_rooms_none(store: Store) -> None:
     for room in livechat(store):
-        if room["open"]:
+        if room.get("open"):
             assert "closedAt" not in room and "chatDuration" not in room["metrics"], room["_id"]
         else:
             duration = room["metrics"]["chatDuration"]
@@ -212,7 +218,7 @@ def test_messages_belong_to_the_visitor_or_the_agent(store: Store) -> None:
         messages = messages_of(store, room["_id"])
         assert (messages[0]["ts"], messages[0]["t"]) == (room["ts"], "livechat-started")
         assert messages == sorted(messages, key=lambda m: m["ts"])
-        if not room["open"]:
+        if not room.get("open"):
             assert messages[-1]["t"] == "livechat-close"
         for message in messages:
             if message.get("t"):
