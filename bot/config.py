@@ -78,7 +78,7 @@ def _unknown_zone(text: str) -> UnknownTimeZone:
     if len(name) > _MAX_ZONE_NAME:
         return UnknownTimeZone(text, "is too long to be a time zone", _EXAMPLE_ZONES[0])
     folded = name.casefold()
-    zones = sorted(_zones())
+    zones = sorted(z for z in _zones() if "/" in z or z == "UTC")  # suggest Area/City names, never "localtime"
     same = [z for z in zones if z.casefold() == folded]
     if same:
         return UnknownTimeZone(text, "is not a time zone (names are case-sensitive)", same[0])

@@ -8,13 +8,16 @@ can be paused and previewed here but are removed in the file.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import date
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from bot.commands.analytics import services_of
 from bot.commands.args import parse_arguments
 from bot.commands.router import Invocation, Reply, Router
-from bot.digests.next_run import describe, next_run
+from bot.config import UnknownTimeZone, zone_name
+from bot.digests.next_run import describe, next_run, parse_time, parse_weekdays
 from bot.digests.service import Digests, chat_subscription
 from bot.errors import BadArgument
 from bot.replies.figures import table
@@ -22,6 +25,32 @@ from bot.replies.markup import code, escape
 from bot.state.store import Subscription
 
 ACTIONS = ("subscribe", "list", "unsubscribe", "pause", "resume", "now", "preview")
+EARLIEST_PREVIEW = date(2000, 1, 1)  # long before Omnichannel analytics existed; far from the calendar's edge
+T = TypeVar("T")
+
+
+def _zone(text: str | None, default: str) -> str:
+    """The `tz=` option as an IANA name (the bot's zone when it is not given)."""
+    if text is None:
+        return default
+    try:
+        return zone_name(text)
+    except UnknownTimeZone as exc:
+        given, right = code("tz=" + escape(exc.given, limit=40)), code("tz=" + exc.suggestion)
+        raise BadArgument(exc.explain(given, right) + ".") from None
+
+
+def _checked(parse: Callable[[str], T], text: str) -> T:
+    """A time or days as `next_run` reads them; its message quotes what was typed, so it is escaped here."""
+    try:
+        return parse(text)
+    except ValueError as exc:
+        raise BadArgument(escape(str(exc), limit=300)) from None
+
+
+def _number(text: str) -> int | None:
+    """A digest id as typed: ASCII digits only (`"²".isdigit()` is true, and `int("²")` fails)."""
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 18 else None
 
 
 def _digests(invocation: Invocation) -> Digests:
@@ -48,15 +77,17 @@ async def _pick(digests: Digests, room_id: str, text: str | None, prefix: str) -
         raise BadArgument(
             f"This room has several digests ({ids}); say which, e.g. {code(f'{prefix}digest pause {subs[0].id}')}."
         )
-    if not text.isdigit():
+    number = _number(text)
+    if number is None and not (text.isascii() and text.isdigit()):
         raise BadArgument(
             f"“{escape(text, limit=20)}” is not a digest number; {code(prefix + 'digest list')} shows them."
         )
     for sub in subs:
-        if sub.id == int(text):
+        if sub.id == number:
             return sub
     raise BadArgument(
-        f"There is no digest {code(text)} in this room; {code(prefix + 'digest list')} shows this room's."
+        f"There is no digest {code(escape(text, limit=20))} in this room; {code(prefix + 'digest list')} shows "
+        "this room's."
     )
 
 
@@ -85,6 +116,11 @@ def register_digest(router: Router) -> None:
         if action == "subscribe":
             if not words:
                 raise BadArgument(f"At what time? e.g. {code(p + 'digest subscribe 09:00 mon-fri')}.")
+            # Checked here first so that what is echoed back is escaped; chat_subscription reads the same values.
+            _checked(parse_time, words[0])
+            if len(words) > 1:
+                _checked(parse_weekdays, " ".join(words[1:]))
+            zone = _zone(args.options.get("tz"), services.settings.timezone)
             names = [d.strip() for d in args.options.get("dept", "").split(",") if d.strip()]
             # Resolved now: an unknown name is answered with suggestions, a known one stored as Rocket.Chat spells it.
             departments = tuple([(await services.analytics.require_department(n)).name for n in names])
@@ -94,7 +130,7 @@ def register_digest(router: Router) -> None:
                 room_name=None,
                 at_text=words[0],
                 weekdays_text=" ".join(words[1:]) or None,
-                tz=args.options.get("tz"),
+                tz=zone,
                 departments=departments,
                 range_text=args.options.get("range"),
                 created_by=invocation.asker,
@@ -130,7 +166,7 @@ def register_digest(router: Router) -> None:
             )
 
         target = words[0] if words else None
-        if action == "preview" and target and not target.isdigit():
+        if action == "preview" and target and _number(target) is None:
             target, words = None, ["", *words]  # `preview 2026-11-20` with the room's only digest
         sub = await _pick(digests, room, target, p)
 
@@ -158,5 +194,7 @@ def register_digest(router: Router) -> None:
             day = date.fromisoformat(day_text) if day_text else now.astimezone(ZoneInfo(sub.tz)).date()
         except ValueError:
             raise BadArgument(f"“{escape(day_text or '', limit=20)}” is not a date; write it as YYYY-MM-DD.") from None
+        if day < EARLIEST_PREVIEW:
+            raise BadArgument(f"{day.isoformat()} is too long ago; preview a day from {EARLIEST_PREVIEW} to today.")
         preview = await digests.preview(sub, day)
         return Reply(f"_Preview of digest {sub.id} for {day.isoformat()} — not posted on schedule:_\n{preview.text}")
