@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-SERVER_VERSION = "7.12.2"
+from .versions import DEFAULT_VERSION
+
+# The version /api/info reports by default: the newest 8.x (versions.py holds the 7.x profile too).
+SERVER_VERSION = DEFAULT_VERSION
 
 DEFAULT_PERMISSIONS: dict[str, list[str]] = {
     "view-livechat-manager": ["livechat-manager", "livechat-monitor", "admin"],

@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["DEFAULT_VERSION", "PROFILE_7", "PROFILE_8", "Profile", "profile"]
+__all__ = ["DEFAULT_VERSION", "LEGACY_VERSION", "PROFILE_7", "PROFILE_8", "Profile", "profile"]
 
 DEFAULT_VERSION = "8.8.0"  # the newest 8.x named in rocketchat-live-ops.md §6 (bounded message sync, 8.8.0)
 LEGACY_VERSION = "7.12.2"
