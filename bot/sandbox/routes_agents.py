@@ -2,7 +2,8 @@
 
 Sources: `apps/meteor/server/api/v1/omnichannel/users.ts` + `lib/users.ts` (`findAgentsWithDepartments` in
 `packages/models/src/models/Users.ts`), `departments.ts` + `lib/departments.ts` (`findDepartmentAgents`),
-`agent.ts` (`livechat/agent.status`), `businessHours.ts` + `lib/businessHours.ts`.
+`agent.ts` (`livechat/agent.status`), `agentDepartments.ts` + `lib/agents.ts`, `businessHours.ts` +
+`lib/businessHours.ts`.
 
 - `livechat/users/agent` has no route-level permission for GET: the handler wants `transfer-livechat-guest` or
   `edit-omnichannel-contact` and otherwise answers 403 `{"error": "unauthorized"}` (`API.v1.forbidden()`);
@@ -36,6 +37,7 @@ USERS = Schema(
     {"text": "string", "onlyAvailable": "boolean", "excludeId": "string", "showIdleAgents": "boolean", **PAGED}
 )
 BUSINESS_HOUR = Schema({"_id": "string", "type": "string"})
+AGENT_DEPARTMENTS = Schema({"enabledDepartmentsOnly": "string"})
 AGENT_FIELDS = ("username", "status", "statusLivechat", "name", "emails", "livechat")
 ONE_USER_FIELDS = ("_id", "username", "name", "status", "statusLivechat", "emails", "livechat")
 
@@ -136,6 +138,19 @@ def register(api: Api) -> None:
         links = [a for a in store.department_agents if a.get("departmentId") == ctx.path_params["_id"]]
         shown = page(mongo_sort(links, sort or {"username": 1}), offset, count)
         return {"agents": shown, "count": len(shown), "offset": offset, "total": len(links)}
+
+    @api.route(
+        "GET", "livechat/agents/:agentId/departments", permissions=("view-l-room",), query_schema=AGENT_DEPARTMENTS
+    )
+    async def agent_departments(ctx: Ctx) -> Any:
+        """`LivechatDepartmentAgents.findDepartmentsOfAgent`: the agent's links with `departmentName` added."""
+        enabled_only = ctx.params.get("enabledDepartmentsOnly") == "true"
+        links = [
+            {**link, "departmentName": store.departments.get(link["departmentId"], {}).get("name")}
+            for link in store.department_agents
+            if link.get("agentId") == ctx.path_params["agentId"] and (not enabled_only or link.get("departmentEnabled"))
+        ]
+        return {"departments": links}
 
     @api.route("POST", "livechat/agent.status", permissions=("view-l-room",), body_check=_agent_status_body)
     async def agent_status(ctx: Ctx) -> Any:

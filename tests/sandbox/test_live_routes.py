@@ -174,6 +174,11 @@ async def test_department_agents(api: Api) -> None:
     assert ([a["username"] for a in by_order["agents"]], by_order["total"]) == (["john"], 2)
     assert (await api.get("jane", "livechat/department/nope/agents"))["agents"] == []
     assert (await api.get("olivia", "livechat/department/dep-a/agents", status=403))["success"] is False
+    mine = (await api.get("jane", "livechat/agents/u-jane/departments"))["departments"]
+    assert [(d["departmentId"], d["departmentName"], d["username"]) for d in mine] == [("dep-a", "Alpha", "jane")]
+    api.sb.store.department_agents[0]["departmentEnabled"] = False
+    enabled = await api.get("jane", "livechat/agents/u-jane/departments", {"enabledDepartmentsOnly": "true"})
+    assert enabled["departments"] == []
 
 
 async def test_agent_status_toggles_sets_and_refuses(api: Api) -> None:
