@@ -190,3 +190,22 @@ def test_analytics_refuse_users_without_the_permission(sandbox: Sandbox) -> None
         )
     assert caught.value.status_code == 403
     assert caught.value.error == "User does not have the permissions required for this action [error-unauthorized]"
+
+
+def test_livechat_rooms_and_the_queue_through_the_clients_own_methods(sandbox: Sandbox) -> None:
+    """rocketchat_API's `livechat_*` methods page with offset/count and send lists as `key[]=`."""
+    rc = client(sandbox, "admin")
+    rooms = list(rc.livechat_rooms())
+    assert sorted(room["_id"] for room in rooms) == ["r-live-1", "r-live-2", "room-a", "room-b"]
+    assert {room["department"]["name"] for room in rooms} == {"Sales", "Support"}
+    served_by_jane = list(rc.livechat_rooms(agents=["u-agent"], count=1))
+    assert sorted(room["_id"] for room in served_by_jane) == ["r-live-1", "room-a"]
+    rid = sandbox.enqueue(department="Sales", text="Is anyone there?")
+    inquiries = list(rc.livechat_inquiries_list())
+    assert [(i["rid"], i["status"], i["department"]) for i in inquiries] == [(rid, "queued", "dep-sales")]
+    assert rc.livechat_inquiries_get_one(rid)["inquiry"]["message"] == "Is anyone there?"
+    sandbox.take(rid, "jane")
+    assert list(rc.livechat_inquiries_list()) == []
+    agents = list(rc.livechat_get_users("agent"))
+    assert [(a["username"], a["departments"]) for a in agents] == [("jane", []), ("john", [])]
+    assert rc.livechat_get_user("agent", "u-agent")["user"]["username"] == "jane"
