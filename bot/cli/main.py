@@ -23,8 +23,14 @@ def _settings(args: argparse.Namespace) -> Settings | None:
     try:
         return load_settings(args.config)
     except ConfigError as exc:
-        print(f"analytics-bot: configuration problem: {exc}", file=sys.stderr)
+        _configuration_problem(exc)
         return None
+
+
+def _configuration_problem(exc: ConfigError) -> int:
+    """Exit code 2 with the message: some settings ([dates] defaults) can only be checked where they are used."""
+    print(f"analytics-bot: configuration problem: {exc}", file=sys.stderr)
+    return 2
 
 
 def setup_logging(level: str) -> None:
@@ -33,7 +39,10 @@ def setup_logging(level: str) -> None:
 
 
 async def _run(settings: Settings) -> int:
-    app = BotApp(settings)
+    try:
+        app = BotApp(settings)
+    except ConfigError as exc:
+        return _configuration_problem(exc)
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):
@@ -79,7 +88,10 @@ def ask(args: argparse.Namespace) -> int:
     from bot.cli.ask import ask as run_ask
 
     pictures = Path(args.pictures) if args.pictures else None
-    return asyncio.run(run_ask(settings, args.text, as_json=args.json, pictures=pictures))
+    try:
+        return asyncio.run(run_ask(settings, args.text, as_json=args.json, pictures=pictures))
+    except ConfigError as exc:
+        return _configuration_problem(exc)
 
 
 def digest_preview(args: argparse.Namespace) -> int:

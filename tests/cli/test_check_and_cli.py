@@ -214,3 +214,24 @@ async def test_check_reports_every_problem_run_would_refuse_at_once(tmp_path: Pa
     assert any("the other day" in text for topic, text in failed if topic == "digest 'range'")
     assert [line.status for line in lines if line.topic == "digest 'fine'"] == [OK]
     assert corrupt.read_bytes() == b"this is not a database" * 100  # a check changes nothing
+
+
+@pytest.mark.parametrize("command", ["run", "ask"])
+def test_a_default_range_that_does_not_parse_is_a_configuration_problem(
+    tmp_path: Path, command: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """[dates] defaults are checked when the bot starts (dates/ sits above config/): still exit 2, no traceback."""
+    import argparse
+
+    from bot.cli import main
+
+    config = tmp_path / "config.toml"
+    config.write_text('[rocketchat]\nurl = "http://127.0.0.1:9"\n[dates]\noverview = "blah blah"\n')
+    monkeypatch.setenv("RC_USER_ID", "u-bot")
+    monkeypatch.setenv("RC_AUTH_TOKEN", BOT_PAT)
+    args = argparse.Namespace(config=str(config), text="overview", json=False, pictures=None)
+    entry = {"run": main.run, "ask": main.ask}[command]
+    assert entry(args) == 2
+    err = capsys.readouterr().err
+    assert "[dates] overview = 'blah blah' is not a range I understand" in err
+    assert err.startswith("analytics-bot: ")

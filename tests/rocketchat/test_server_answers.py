@@ -96,7 +96,8 @@ def departments(name: Any = "Sales") -> dict[str, Any]:
 def good_body(path: str, params: httpx.QueryParams) -> Any:
     if path == OVERVIEW:
         return conversations() if params.get("name") == "Conversations" else productivity()
-    return {AGENTS: agents, CHARTS: chart, DEPARTMENTS: departments}[path]()
+    others: dict[str, Callable[[], Any]] = {AGENTS: agents, CHARTS: chart, DEPARTMENTS: departments}
+    return others[path]()
 
 
 def json_response(body: Any, poison: str | None = None) -> httpx.Response:
