@@ -40,6 +40,8 @@ sandbox: $(DEMO_STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/sandbox_overview.py
 	$(BIN)/python bench/latency.py
+	$(BIN)/python bench/burst.py
+	$(BIN)/python bench/chaos.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
