@@ -57,6 +57,8 @@ def cell(text: str, *, limit: int = 40) -> str:
     """`text` for a table inside a code block: one line, and no word that starts a mention."""
     flat = _flat(text, limit).replace("`", "'")
     return _WORD_SIGN.sub(lambda m: m.group(1) + _FULL_WIDTH[m.group(2)], flat)
+
+
 _ZWSP = "\u200b"
 _MARKUP = str.maketrans({"`": "'", "*": "∗", "_": "＿", "~": "∼", "<": "‹", ">": "›", "[": "［", "]": "］", "|": "¦"})
 
