@@ -136,14 +136,15 @@ def chats_totalizers(store: Store, *, start: datetime, end: datetime, department
     department and the mean chat duration of closed rooms (departments.ts + LivechatRooms.ts)."""
     timeout = float(store.settings.get("Livechat_visitor_inactivity_timeout", 3600))
 
-    def abandoned(room: Doc) -> bool:
+    def inactive(room: Doc) -> bool:  # `{'metrics.visitorInactivity': {$gte: timeout}}`
         inactivity = field(room, "metrics.visitorInactivity")
-        return isinstance(inactivity, int | float) and bool(inactivity) and inactivity >= timeout
+        return isinstance(inactivity, int | float) and not isinstance(inactivity, bool) and inactivity >= timeout
 
-    total = sum(1 for r in _rooms(store, department_id, start, None) if abandoned(r) and _closed_by(r, end))
-    percentages = _department_means(
-        _rooms(store, department_id, start, end), lambda r: 100.0 if abandoned(r) else 0.0, floor=True
-    )
+    def abandoned(room: Doc) -> float:  # `$and: [{$ifNull: [inactivity, false]}, {$gte: [inactivity, timeout]}]`
+        return 100.0 if inactive(room) and analytics.js_truthy(field(room, "metrics.visitorInactivity")) else 0.0
+
+    total = sum(1 for r in _rooms(store, department_id, start, None) if inactive(r) and _closed_by(r, end))
+    percentages = _department_means(_rooms(store, department_id, start, end), abandoned, floor=True)
     closed = (r for r in _rooms(store, department_id, start, None) if _closed_by(r, end))
     duration = _mean(_department_means(closed, lambda r: _number(field(r, "metrics.chatDuration"))))
     return {

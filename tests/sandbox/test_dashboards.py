@@ -10,7 +10,8 @@ from typing import Any
 import httpx
 import pytest
 
-from bot.sandbox import Sandbox
+from bot.sandbox import Sandbox, dashboards
+from bot.sandbox.data import load_document
 
 from .live_workspace import NOW, PASSWORD, START, live_workspace
 
@@ -228,3 +229,13 @@ async def test_7x_passes_dates_8x_passes_text_to_the_overview_items(clock: Clock
         async for _, http, headers in serve(clock, Sandbox_Version=version):
             body = (await http.get(BASE + "conversation-totalizers", params=params, headers=headers)).json()
             assert body["totalizers"][0] == {"title": "Total_conversations", "value": expected}, version
+
+
+def test_a_zero_inactivity_counts_as_abandoned_but_not_in_the_percentage() -> None:
+    """`findAllNumberOfAbandonedRooms` matches `{$gte: timeout}`; `findPercentageOfAbandonedRooms` also wants the
+    value truthy (`$ifNull: [x, false]` inside `$and`). With a timeout of 0 a 0 s inactivity tells them apart."""
+    room = {"_id": "z", "t": "l", "ts": "2026-11-18T10:00:00Z", "closedAt": "2026-11-18T10:05:00Z"}
+    room["metrics"] = {"chatDuration": 300, "visitorInactivity": 0}
+    store = load_document({"settings": {"Livechat_visitor_inactivity_timeout": 0}, "rooms": [room]}, clock=lambda: NOW)
+    body = dashboards.chats_totalizers(store, start=START, end=NOW, department_id=None)
+    assert [item["value"] for item in body["totalizers"]] == [1, "0%", "00:05:00"]
