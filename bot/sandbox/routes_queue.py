@@ -9,6 +9,7 @@ schemas in `packages/rest-typings/src/v1/omnichannel.ts`. All are legacy `addRou
 - `inquiries.queuedForUser` (`view-l-room`): what the caller may take, in queue order after the caller's own
   sort keys; a department outside the caller's enabled departments is 400 `error-not-authorized`.
 - `inquiries.getOne`: `{inquiry}` for a room, null when there is none.
+- `inquiries.take`: the caller (or `userId`) takes a queued inquiry if routable (online, available).
 - `queue`: *not* the waiting queue but the load per (agent, department) of open served rooms, counting only
   agents online and available unless `includeOfflineAgents=true`; sorted `{chats: -1}`.
 """
@@ -17,7 +18,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from .api import Api, Ctx, failure
+from . import omnichannel
+from .api import Api, Ctx, failure, invalid_params
+from .model import MeteorError
 from .mongo import mongo_sort, page, pagination, parse_sort
 from .schema import Schema
 from .store import Doc, Store
@@ -95,6 +98,26 @@ def register(api: Api) -> None:
         shown = page(mongo_sort(items, order), offset, count)
         return {"inquiries": shown, "count": len(shown), "offset": offset, "total": len(items)}
 
+    @api.route("POST", "livechat/inquiries.take", permissions=("view-l-room",), body_check=_take_body)
+    async def take(ctx: Ctx) -> Any:
+        """`takeInquiry` (`apps/meteor/app/livechat/server/lib/takeInquiry.ts`); it returns nothing, so the body
+        is `{success: true}` alone."""
+        wanted = ctx.body.get("userId")
+        if wanted and wanted not in store.users:
+            raise failure("The user is invalid")
+        inquiry = store.inquiries.get(ctx.body["inquiryId"])
+        details = {"method": "livechat:takeInquiry"}
+        if inquiry is None:
+            raise MeteorError("error-not-found", "Inquiry not found", details)
+        if inquiry.get("status") == "taken":
+            raise MeteorError("error-inquiry-taken", "Inquiry already taken", details)
+        agent = store.users[wanted or ctx.me["_id"]]
+        if not routable(store, agent):
+            reason = "Agent status is offline or Omnichannel service is not active"
+            raise MeteorError("error-agent-status-service-offline", reason, details)
+        omnichannel.take(store, inquiry["rid"], agent)
+        return {}
+
     @api.route("GET", "livechat/inquiries.getOne", permissions=("view-l-room",), query_schema=GET_ONE)
     async def get_one(ctx: Ctx) -> Any:
         rid = ctx.params["roomId"]
@@ -111,6 +134,30 @@ def register(api: Api) -> None:
         )
         shown = page(mongo_sort(rows, sort or {"chats": -1}), offset, count)
         return {"queue": shown, "count": len(shown), "offset": offset, "total": len(rows)}
+
+
+def _take_body(body: Any) -> None:
+    """`isPOSTLivechatInquiriesTakeParams`: `inquiryId` required, `userId` optional, nothing else."""
+    if not isinstance(body, dict):
+        raise invalid_params("must be object")
+    if "inquiryId" not in body:
+        raise invalid_params("must have required property 'inquiryId'")
+    if set(body) - {"inquiryId", "userId"}:
+        raise invalid_params("must NOT have additional properties")
+    if not all(isinstance(body[k], str) for k in ("inquiryId", "userId") if k in body and body[k] is not None):
+        raise invalid_params("must be string")
+
+
+def routable(store: Store, agent: Doc) -> bool:
+    """`queryStatusAgentOnline` (`packages/models/src/helpers/omnichannel/agentStatus.ts`): an active agent,
+    available, online unless a bot, and not away when `Livechat_enabled_when_agent_idle` is off."""
+    if "livechat-agent" not in agent.get("roles", []) or not agent.get("active", True):
+        return False
+    if agent.get("statusLivechat") != "available":
+        return False
+    if "bot" not in agent.get("roles", []) and agent.get("status", "offline") == "offline":
+        return False
+    return bool(store.settings.get("Livechat_enabled_when_agent_idle", True)) or agent.get("statusConnection") != "away"
 
 
 def queue_metrics(store: Store, *, agent_id: str | None, department_id: str | None, include_offline: bool) -> list[Doc]:

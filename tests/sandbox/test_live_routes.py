@@ -113,6 +113,28 @@ async def test_queued_for_user_is_what_the_caller_may_take_in_queue_order(api: A
     assert missing["error"] == "must have required property 'roomId' [invalid-params]"
 
 
+async def test_inquiries_take(api: Api) -> None:
+    """jane takes q2 (`{success: true}` alone: takeInquiry returns nothing); taking it again, an unknown inquiry,
+    an unknown user or an agent who is not available are refused with Rocket.Chat's errors."""
+    assert await api.post("jane", "livechat/inquiries.take", {"inquiryId": "inq-q2"}) == {"success": True}
+    assert api.sb.store.rooms["q2"]["servedBy"]["username"] == "jane"
+    again = await api.post("john", "livechat/inquiries.take", {"inquiryId": "inq-q2"}, status=400)
+    assert again == {
+        "success": False,
+        "error": "Inquiry already taken [error-inquiry-taken]",
+        "errorType": "error-inquiry-taken",
+        "details": {"method": "livechat:takeInquiry"},
+    }
+    missing = await api.post("jane", "livechat/inquiries.take", {"inquiryId": "nope"}, status=400)
+    assert missing["error"] == "Inquiry not found [error-not-found]"
+    ghost = await api.post("maria", "livechat/inquiries.take", {"inquiryId": "inq-q3", "userId": "u-x"}, status=400)
+    assert ghost == {"success": False, "error": "The user is invalid"}
+    offline = await api.post("maria", "livechat/inquiries.take", {"inquiryId": "inq-q3", "userId": "u-bob"}, status=400)
+    assert offline["errorType"] == "error-agent-status-service-offline"
+    bad = await api.post("jane", "livechat/inquiries.take", {"inquiry": "inq-q3"}, status=400)
+    assert bad["error"] == "must have required property 'inquiryId' [invalid-params]"
+
+
 async def test_queue_is_the_load_per_agent_and_department(api: Api) -> None:
     """Open served rooms: jane r0, r1 (on hold is still open); john r2, r3, r6 (all Alpha); ordered by chats."""
     body = await api.get("jane", "livechat/queue")
