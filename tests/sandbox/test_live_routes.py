@@ -290,3 +290,25 @@ async def test_livechat_rooms_errors_and_permission(api: Api) -> None:
     assert capped["count"] == 13  # capped at 100; all 13 fit
     api.sb.store.settings["API_Upper_Count_Limit"] = 2
     assert (await api.get("maria", "livechat/rooms", {"count": "500"}))["count"] == 2
+
+
+@pytest.mark.parametrize(
+    ("who", "route"),
+    [
+        ("olivia", "livechat/inquiries.queuedForUser"),
+        ("olivia", "livechat/inquiries.getOne?roomId=q1"),
+        ("olivia", "livechat/queue"),
+        ("olivia", "livechat/agents/u-jane/departments"),
+        ("jane", "livechat/users/agent/u-john"),
+        ("olivia", "livechat/users/manager"),
+    ],
+)
+async def test_each_route_refuses_callers_without_its_permission(api: Api, who: str, route: str) -> None:
+    body = await api.get(who, route, status=403)
+    assert body["success"] is False
+    assert body["error"] in (
+        "unauthorized",
+        "User does not have the permissions required for this action [error-unauthorized]",
+    )
+    anonymous = await api.http.get(V1 + route)
+    assert anonymous.status_code == 401
