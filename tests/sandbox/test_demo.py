@@ -252,3 +252,25 @@ def test_agents_differ_in_speed(store: Store) -> None:
     assert fastest == min(AGENTS, key=lambda agent: agent[3])[0]
     assert slowest == max(AGENTS, key=lambda agent: agent[3])[0]
     assert means[fastest] < 0.6 * means[slowest]
+
+
+def test_the_past_does_not_change_with_the_time_of_day_the_demo_starts() -> None:
+    """Same seed, 10:54 and 11:10: "last week" showed 205 and 220 conversations when history was drawn
+    from one generator over hours counted back from `now`. Now each calendar day is drawn on its own."""
+    morning = demo_document(now=NOW.replace(hour=9, minute=54))
+    later = demo_document(now=NOW.replace(hour=10, minute=10))
+    today = NOW.astimezone(ZONE).date()
+
+    def closed_days(document: dict[str, Any]) -> list[tuple[str, str, str]]:
+        """Every conversation that started on a day before yesterday: id, start, department."""
+        return [
+            (room["_id"], room["ts"], room["departmentId"])
+            for room in document["rooms"]
+            if room["t"] == "l"
+            and datetime.fromisoformat(room["ts"].replace("Z", "+00:00")).astimezone(ZONE).date()
+            < today - timedelta(days=1)
+            and datetime.fromisoformat(room["ts"].replace("Z", "+00:00")) > NOW - timedelta(days=80)
+        ]
+
+    assert closed_days(morning) == closed_days(later)
+    assert len(closed_days(morning)) > 1000
