@@ -411,7 +411,8 @@ def charts_data(
         starts = [first + i * _HOUR for i in range(24)]
         # Each bucket ends with its UTC hour (moment `endOf('hour')` on a UTC moment), inclusive at .999.
         stops = [s.replace(minute=0, second=0, microsecond=0) + _HOUR for s in starts]
-        labels = [_hour_label(store.now(), s.hour, zone) for s in starts]
+        end_of = store.settings.get("Sandbox_Hour_Labels", "next") == "endOf"
+        labels = [_hour_label(store.now(), s.hour, zone, end_of=end_of) for s in starts]
     else:  # dayIterator: whole UTC days from the day of `from` to the day of `to` (§3.4 quirk)
         day0 = first.replace(hour=0, minute=0, second=0, microsecond=0)
         count = (last.replace(hour=0, minute=0, second=0, microsecond=0) - day0).days + 1
@@ -438,8 +439,10 @@ def charts_data(
     return {"chartLabel": chart_name, "dataLabels": labels, "dataPoints": points}
 
 
-def _hour_label(now: datetime, utc_hour: int, zone: ZoneInfo) -> str:
+def _hour_label(now: datetime, utc_hour: int, zone: ZoneInfo, *, end_of: bool = False) -> str:
     """`moment.utc().set({hour}).tz(tz).format('hA')` and one hour later: today's date and minutes with the
-    bucket's UTC hour, shown in the zone with *today's* offset (so "12AM-1AM" ... "11PM-12AM" in the zone)."""
+    bucket's UTC hour, shown in the zone with *today's* offset (so "12AM-1AM" ... "11PM-12AM" in the zone).
+    With `end_of` the end is `endOf('hour')` of the same hour, so both ends read alike ("12AM-12AM")."""
     base = now.astimezone(UTC).replace(hour=utc_hour)
-    return f"{_hour_name(base.astimezone(zone).hour)}-{_hour_name((base + _HOUR).astimezone(zone).hour)}"
+    end = base if end_of else base + _HOUR
+    return f"{_hour_name(base.astimezone(zone).hour)}-{_hour_name(end.astimezone(zone).hour)}"

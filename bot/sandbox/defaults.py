@@ -78,6 +78,9 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     # "real": /api/v1/livechat/analytics/dashboards/charts-data; "doubled": the documented
     # /api/v1/livechat/livechat/analytics/dashboards/charts-data (rocketchat-analytics.md §5.1).
     "Sandbox_Charts_Data_Route": "real",
+    # Hour labels of a one-day charts-data: "next" gives "12AM-1AM" (the reference's form), "endOf" gives
+    # "12AM-12AM", what versions formatting the end with moment's `endOf('hour')` print.
+    "Sandbox_Hour_Labels": "next",
     # Meteor's ddp-server heartbeat defaults.
     "Sandbox_Heartbeat_Interval_ms": 15000,
     "Sandbox_Heartbeat_Timeout_ms": 15000,
@@ -118,6 +121,7 @@ SETTING_TYPES: dict[str, type | tuple[type, ...]] = {
     "Sandbox_Version": str,
     "Sandbox_Server_Timezone": str,
     "Sandbox_Charts_Data_Route": str,
+    "Sandbox_Hour_Labels": str,
     "Sandbox_Heartbeat_Interval_ms": int,
     "Sandbox_Heartbeat_Timeout_ms": int,
     "Sandbox_Analytics_Cache_ms": int,
@@ -127,5 +131,6 @@ SETTING_TYPES: dict[str, type | tuple[type, ...]] = {
 SETTING_CHOICES: dict[str, tuple[str, ...]] = {
     "Default_Timezone_For_Reporting": ("server", "custom", "user"),
     "Sandbox_Charts_Data_Route": ("real", "doubled"),
+    "Sandbox_Hour_Labels": ("next", "endOf"),
     "Omnichannel_sorting_mechanism": ("Timestamp", "Priority", "SLAs"),
 }

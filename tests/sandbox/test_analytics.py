@@ -402,6 +402,13 @@ def test_one_day_chart_has_24_hourly_buckets() -> None:
     assert result["dataPoints"] == expected
 
 
+def test_hour_labels_in_the_end_of_hour_form() -> None:
+    """Versions that format a bucket's end with moment's `endOf('hour')` print both ends alike."""
+    store = build([room("a", "2024-03-05T14:10:00Z")], Sandbox_Hour_Labels="endOf")
+    labels = chart(store, "Total_conversations", "2024-03-05", "2024-03-05")["dataLabels"]
+    assert labels[:2] == ["12AM-12AM", "1AM-1AM"] and labels[14] == "2PM-2PM" and len(labels) == 24
+
+
 def test_one_day_chart_in_sao_paulo_uses_local_hours() -> None:
     store = build([room("a", "2024-03-05T17:10:00Z")], Sandbox_Server_Timezone="America/Sao_Paulo")
     result = chart(store, "Total_conversations", "2024-03-05", "2024-03-05")
