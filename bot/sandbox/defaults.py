@@ -33,6 +33,7 @@ DEFAULT_PERMISSIONS: dict[str, list[str]] = {
     "edit-message": ["admin", "owner", "moderator"],
     "delete-message": ["admin", "owner", "moderator"],
     "view-other-user-channels": ["admin"],
+    "view-privileged-setting": ["admin"],
     # Omnichannel live operations (apps/meteor/server/startup/initialData / upsertPermissions.ts).
     "view-livechat-business-hours": ["livechat-manager", "livechat-monitor", "admin"],
     "transfer-livechat-guest": ["livechat-manager", "livechat-monitor", "admin"],

@@ -1,6 +1,8 @@
-"""REST routes for identity: login, logout, me, users.info, permissions, subscriptions.
+"""REST routes for identity: login, logout, me, users.info, permissions, subscriptions; and one setting.
 
-See rocketchat-realtime-rest.md §2.2–2.5.
+See rocketchat-realtime-rest.md §2.2–2.5. `settings/:_id` follows apps/meteor/app/api/server/v1/settings.ts:
+`view-privileged-setting` required (403 without), `{_id, value}` of a setting that is not hidden, and a bare
+`{"success": false}` for one that does not exist; the sandbox's own `Sandbox_*` knobs count as hidden.
 """
 
 from __future__ import annotations
@@ -131,6 +133,13 @@ def register(api: Api) -> None:
             for name, roles in sorted(store.permission_roles().items())
         ]
         return {"update": update, "remove": []}
+
+    @api.route("GET", "settings/:_id", permissions=("view-privileged-setting",))
+    async def setting(ctx: Ctx) -> Any:
+        name = ctx.path_params["_id"]
+        if name not in store.settings or name.startswith(("Sandbox_", "_")):
+            return json_response(400, {"success": False})
+        return {"_id": name, "value": store.settings[name]}
 
     @api.route("GET", "subscriptions.get")
     async def subscriptions_get(ctx: Ctx) -> Any:

@@ -362,3 +362,18 @@ async def test_subscriptions_and_room_info(http: httpx.AsyncClient) -> None:
     assert info["room"]["_id"] == "r-managers"
     denied = await http.get("/api/v1/rooms.info", params={"roomId": "r-managers"}, headers=await login(http, "olivia"))
     assert (denied.status_code, denied.json()["error"]) == (400, "not-allowed")
+
+
+async def test_one_setting_needs_view_privileged_setting(http: httpx.AsyncClient) -> None:
+    """settings/:_id (apps/meteor/app/api/server/v1/settings.ts): admins read it, others get 403."""
+    admin, maria = await login(http, "admin"), await login(http, "maria")
+    zone = await http.get("/api/v1/settings/Default_Timezone_For_Reporting", headers=admin)
+    assert zone.status_code == 200
+    assert zone.json() == {"_id": "Default_Timezone_For_Reporting", "value": "server", "success": True}
+    refused = await http.get("/api/v1/settings/Default_Timezone_For_Reporting", headers=maria)
+    assert refused.status_code == 403
+    assert "[error-unauthorized]" in refused.json()["error"]
+    missing = await http.get("/api/v1/settings/No_Such_Setting", headers=admin)
+    assert (missing.status_code, missing.json()) == (400, {"success": False})
+    hidden = await http.get("/api/v1/settings/Sandbox_Version", headers=admin)
+    assert (hidden.status_code, hidden.json()) == (400, {"success": False})
