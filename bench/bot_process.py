@@ -1,7 +1,9 @@
 """The bot as `python -m bot run` runs it, plus the switches the benchmarks compare (benchmarks only).
 
-- `--sharing off`: the commands' analytics service asks Rocket.Chat every question every time (no answers
-  kept, nothing shared in flight), as the bot did before issue 10; `on` (the default) is the bot unchanged.
+- `--sharing off`: the commands' analytics service asks Rocket.Chat every question about a period that
+  includes today, each time (no answer kept, nothing shared in flight); closed periods are still kept, as the
+  bot kept them before issue 10. `--sharing none`: nothing kept at all, closed periods included (each is only
+  shared while in flight). `on` (the default) is the bot unchanged.
 - `--connections N`: the REST client keeps at most N connections, all kept alive (httpx's default is 100, of
   which only 20 are kept alive: a burst of more concurrent requests opens and closes a socket per request);
   replaces the client's httpx pool before the bot starts, to measure what a limit in bot/rocketchat/rest.py
@@ -15,7 +17,7 @@
 
 Configuration comes from the environment (RC_URL, RC_USER_ID, RC_AUTH_TOKEN), as for `python -m bot run`.
 
-    python bench/bot_process.py [--sharing on|off] [--connections N] [--send-slots N] [--warm-charts]
+    python bench/bot_process.py [--sharing on|off|none] [--connections N] [--send-slots N] [--warm-charts]
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from typing import Any
 import httpx
 
 from bot.analytics.service import AnalyticsService
-from bot.analytics.sharing import CoalescingSource
+from bot.analytics.sharing import Ages, CoalescingSource
 from bot.cli.main import setup_logging
 from bot.commands.analytics import Services
 from bot.config import load_settings
@@ -56,8 +58,9 @@ async def run(args: argparse.Namespace) -> int:
     setup_logging(settings.log_level)
     app = BotApp(settings)
     assert isinstance(app.services, Services)
-    if args.sharing == "off":
-        source = CoalescingSource(app.rest, share=False, tz=settings.timezone)
+    if args.sharing != "on":
+        ages = Ages(closed=0.0, departments=0.0) if args.sharing == "none" else Ages()
+        source = CoalescingSource(app.rest, share=False, ages=ages, tz=settings.timezone)
         app.services.analytics = AnalyticsService(source, tz=settings.timezone)
     if args.connections:
         limits = httpx.Limits(max_connections=args.connections, max_keepalive_connections=args.connections)
@@ -86,7 +89,7 @@ async def run(args: argparse.Namespace) -> int:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--sharing", choices=("on", "off"), default="on")
+    parser.add_argument("--sharing", choices=("on", "off", "none"), default="on")
     parser.add_argument("--connections", type=int, default=0)
     parser.add_argument("--send-slots", type=int, default=0)
     parser.add_argument("--warm-charts", action="store_true")

@@ -15,7 +15,8 @@ second `chat.sendMessage` with a reply's id as a repeat. It counts, server-side,
 the distinct analytics questions (route + query). This process reads the bot's CPU time and peak RSS (VmHWM)
 from /proc.
 
-    .venv/bin/python bench/burst.py [--sizes 100,1000,10000] [--sharing on|off]
+    .venv/bin/python bench/burst.py [--sizes 100,1000,10000] [--sharing on|off|none] [--connections N]
+                                    [--send-slots N] [--profile FILE]
 """
 
 from __future__ import annotations
@@ -125,7 +126,7 @@ async def run(args: argparse.Namespace) -> int:
 def main() -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--sizes", default="100,1000,10000", help="burst sizes, comma-separated")
-    parser.add_argument("--sharing", choices=("on", "off"), default="on")
+    parser.add_argument("--sharing", choices=("on", "off", "none"), default="on")
     parser.add_argument(
         "--connections", type=int, default=0, help="the bot's REST pool: N connections, all kept alive (bot_process.py)"
     )

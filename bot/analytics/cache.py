@@ -43,13 +43,11 @@ class _Entry(Generic[T]):
 class SharedCache(Generic[T]):
     """`await cache.get(key, load, age=seconds)`: a kept answer, the call in flight, or a new call.
 
-    `share=False` turns both sharing and keeping off (every `get` calls `load`), for comparisons.
     At most `max_entries` answers are kept; expired ones go first, then the oldest.
     """
 
-    def __init__(self, *, clock: Clock = utc_now, share: bool = True, max_entries: int = 4096) -> None:
+    def __init__(self, *, clock: Clock = utc_now, max_entries: int = 4096) -> None:
         self.clock = clock
-        self.share = share
         self.max_entries = max_entries
         self.calls = 0  # how many times `load` was called
         self._entries: dict[Hashable, _Entry[T]] = {}
@@ -58,8 +56,6 @@ class SharedCache(Generic[T]):
         return len(self._entries)
 
     async def get(self, key: Hashable, load: Callable[[], Awaitable[T]], *, age: float) -> Read[T]:
-        if not self.share:
-            return await self._load(load)
         entry = self._entries.get(key)
         if entry is not None:
             if entry.expires is None:  # in flight (or just settled): join it

@@ -53,11 +53,6 @@ class Ages:
     closed: float = 600.0  # any analytics question about a period that ended before today
     departments: float = 300.0  # the department list
 
-    @classmethod
-    def unshared(cls) -> Ages:
-        """Ask every time (as the bot did before sharing); closed periods and departments are still kept."""
-        return cls(analytics=0.0, realtime=0.0)
-
 
 @dataclass(frozen=True)
 class Question:
@@ -78,7 +73,8 @@ class CoalescingSource:
     """An AnalyticsSource that shares identical questions and keeps answers for `ages`; see the module text.
 
     `clock` and `tz` decide which periods are closed (`tz`: the reporting time zone, `[bot] timezone`);
-    `share=False` sends every question (benchmarks compare with it).
+    `share=False` sends every question about a period that includes today, each time, as the bot did before
+    (benchmarks compare with it); closed periods and departments are still kept for their ages.
     """
 
     def __init__(
@@ -102,7 +98,8 @@ class CoalescingSource:
         self.tz = ZoneInfo(tz)
         self.ages = ages if ages is not None else Ages()
         self._slots = asyncio.Semaphore(concurrency)
-        self._answers: SharedCache[Any] = SharedCache(clock=clock, share=share)
+        self.share = share
+        self._answers: SharedCache[Any] = SharedCache(clock=clock)
         self.upstream_calls = 0  # requests sent, retries after a 429 included
 
     def forget(self) -> None:
@@ -115,7 +112,11 @@ class CoalescingSource:
 
     async def ask(self, question: Question) -> Read[Any]:
         """The answer to an analytics question, shared and kept by the age of its kind."""
-        age = self.ages.closed if self.closed(question.end) else self.ages.analytics
+        closed = self.closed(question.end)
+        if not closed and not self.share:
+            value = await self._call(lambda: question.ask(self.source))
+            return Read(value, self.clock())
+        age = self.ages.closed if closed else self.ages.analytics
         return await self.read(question, lambda: question.ask(self.source), age=age)
 
     async def read(self, key: Hashable, call: Callable[[], Awaitable[T]], *, age: float) -> Read[T]:

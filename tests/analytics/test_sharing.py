@@ -148,12 +148,15 @@ async def test_a_long_rate_limit_is_reported_at_once(sb: Sandbox, rest: RestClie
     assert raised.value.retry_after == pytest.approx(45, abs=1) and sleeps.waits == []
 
 
-async def test_unshared_asks_every_time(sb: Sandbox, rest: RestClient) -> None:
+async def test_unshared_asks_about_today_every_time(sb: Sandbox, rest: RestClient) -> None:
     requests = Requests(sb)
-    source = CoalescingSource(rest, share=False)
+    clock = Clock(datetime(2024, 3, 5, 12, 0, tzinfo=UTC))  # Tuesday is today
+    source = CoalescingSource(rest, share=False, clock=clock)
     await asyncio.gather(*(source.ask(question()) for _ in range(5)))
     await source.ask(question())
     assert requests[OVERVIEW] == 6
+    await asyncio.gather(*(source.ask(question(day=TUESDAY - timedelta(days=1))) for _ in range(5)))
+    assert requests[OVERVIEW] == 7  # a closed period is still shared and kept
 
 
 async def test_the_overview_takes_the_previous_period_through_the_same_cache(sb: Sandbox, rest: RestClient) -> None:
