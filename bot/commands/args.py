@@ -11,7 +11,7 @@ import difflib
 from dataclasses import dataclass, field
 
 from bot.errors import BadArgument
-from bot.replies.markup import code, escape
+from bot.replies.markup import code, echo
 
 _QUOTES = {'"': '"', "'": "'", "“": "”", "„": "“", "‘": "’", "«": "»"}
 OPTION_NAMES = {"dept": "dept", "department": "dept", "range": "range", "tz": "tz"}
@@ -72,7 +72,7 @@ def parse_arguments(text: str, *, allowed: frozenset[str] = frozenset({"dept"}))
             close = difflib.get_close_matches(key.lower(), known, n=1)
             hint = f" Did you mean {code(close[0] + '=')}?" if close else ""
             allowed_text = ", ".join(code(k + "=") for k in sorted(allowed)) or "none"
-            raise BadArgument(f"Unknown option “{escape(key, limit=30)}=”.{hint} Options here: {allowed_text}.")
+            raise BadArgument(f"Unknown option {echo(key + '=', limit=30)}.{hint} Options here: {allowed_text}.")
         if not value.strip():
             raise BadArgument(f"{code(key + '=')} needs a value, e.g. {code('dept=Sales')}.")
         if name in options:

@@ -21,7 +21,7 @@ from bot.digests.next_run import describe, next_run, parse_time, parse_weekdays
 from bot.digests.service import Digests, chat_subscription
 from bot.errors import BadArgument
 from bot.replies.figures import table
-from bot.replies.markup import code, escape
+from bot.replies.markup import code, echo
 from bot.state.store import Subscription
 
 ACTIONS = ("subscribe", "list", "unsubscribe", "pause", "resume", "now", "preview")
@@ -36,16 +36,16 @@ def _zone(text: str | None, default: str) -> str:
     try:
         return zone_name(text)
     except UnknownTimeZone as exc:
-        given, right = code("tz=" + escape(exc.given, limit=40)), code("tz=" + exc.suggestion)
+        given, right = echo("tz=" + exc.given, limit=40), code("tz=" + exc.suggestion)
         raise BadArgument(exc.explain(given, right) + ".") from None
 
 
 def _checked(parse: Callable[[str], T], text: str) -> T:
-    """A time or days as `next_run` reads them; its message quotes what was typed, so it is escaped here."""
+    """A time or days as `next_run` reads them; its message already echoes what was typed (markup.echo)."""
     try:
         return parse(text)
     except ValueError as exc:
-        raise BadArgument(escape(str(exc), limit=300)) from None
+        raise BadArgument(str(exc)) from None
 
 
 def _number(text: str) -> int | None:
@@ -79,15 +79,12 @@ async def _pick(digests: Digests, room_id: str, text: str | None, prefix: str) -
         )
     number = _number(text)
     if number is None and not (text.isascii() and text.isdigit()):
-        raise BadArgument(
-            f"“{escape(text, limit=20)}” is not a digest number; {code(prefix + 'digest list')} shows them."
-        )
+        raise BadArgument(f"{echo(text, limit=20)} is not a digest number; {code(prefix + 'digest list')} shows them.")
     for sub in subs:
         if sub.id == number:
             return sub
     raise BadArgument(
-        f"There is no digest {code(escape(text, limit=20))} in this room; {code(prefix + 'digest list')} shows "
-        "this room's."
+        f"There is no digest {echo(text, limit=20)} in this room; {code(prefix + 'digest list')} shows this room's."
     )
 
 
@@ -109,7 +106,7 @@ def register_digest(router: Router) -> None:
         words = list(args.words)
         action = words.pop(0).lower() if words else "list"
         if action not in ACTIONS:
-            raise BadArgument(f"“{escape(action, limit=20)}” is not a digest action; use one of {', '.join(ACTIONS)}.")
+            raise BadArgument(f"{echo(action, limit=20)} is not a digest action; use one of {', '.join(ACTIONS)}.")
         room = invocation.room_id
         now = services.clock()
 
@@ -138,10 +135,10 @@ def register_digest(router: Router) -> None:
             )
             sub = await asyncio.to_thread(digests.state.add, sub)
             upcoming = next_run(now, at=sub.at, tz=ZoneInfo(sub.tz), weekdays=sub.weekdays)
-            where = f", departments {', '.join(escape(d, limit=40) for d in departments)}" if departments else ""
+            where = f", departments {', '.join(echo(d, limit=40) for d in departments)}" if departments else ""
             return Reply(
                 f"Digest {code(str(sub.id))} subscribed: {_when(sub)}, "
-                f"covering “{escape(sub.range, limit=40)}”{where}. "
+                f"covering {echo(sub.range, limit=40)}{where}. "
                 f"Next: {upcoming.astimezone(ZoneInfo(sub.tz)):%a %d %b %H:%M}."
             )
 
@@ -193,7 +190,7 @@ def register_digest(router: Router) -> None:
         try:
             day = date.fromisoformat(day_text) if day_text else now.astimezone(ZoneInfo(sub.tz)).date()
         except ValueError:
-            raise BadArgument(f"“{escape(day_text or '', limit=20)}” is not a date; write it as YYYY-MM-DD.") from None
+            raise BadArgument(f"{echo(day_text or '', limit=20)} is not a date; write it as YYYY-MM-DD.") from None
         if day < EARLIEST_PREVIEW:
             raise BadArgument(f"{day.isoformat()} is too long ago; preview a day from {EARLIEST_PREVIEW} to today.")
         preview = await digests.preview(sub, day)

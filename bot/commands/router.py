@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.errors import BadArgument, UnknownCommand
-from bot.replies.markup import code, escape
+from bot.replies.markup import code, echo
 
 
 @dataclass(frozen=True)
@@ -92,7 +92,7 @@ class Router:
             close = difflib.get_close_matches(word.lower(), list(self._names), n=1, cutoff=0.6)
             hint = f" Did you mean {code(self.prefix + self._names[close[0]])}?" if close else ""
             listing = ", ".join(code(self.prefix + n) for n in self.specs)
-            raise UnknownCommand(f"I don't know the command “{escape(word, limit=30)}”.{hint} Commands: {listing}.")
+            raise UnknownCommand(f"I don't know the command {echo(word, limit=30)}.{hint} Commands: {listing}.")
         return self.specs[name], args.strip()
 
     def usage(self, spec: Spec) -> str:

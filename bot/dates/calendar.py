@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from bot.errors import UserInputError
+from bot.replies.markup import echo
 
 
 class DateRangeError(UserInputError, ValueError):
@@ -87,9 +88,9 @@ def fmt_range(start: date, end: date) -> str:
 
 
 def quote(text: str) -> str:
-    """The user's text as inline code, shortened and without backticks so it cannot break the markup."""
-    text = text.replace("`", "'").strip()
-    return f"`{text[:40]}…`" if len(text) > 40 else f"`{text}`"
+    """The user's text as the one escaping rule shows it (bot.replies.markup.echo): inline code that
+    renders and copies as typed and mentions nobody, shortened to 40 characters."""
+    return echo(text, limit=40)
 
 
 def plural(n: int, unit: str) -> str:

@@ -31,6 +31,8 @@ from collections.abc import Set as AbstractSet
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.replies.markup import echo
+
 __all__ = [
     "WEEKDAYS",
     "WORKDAYS",
@@ -222,22 +224,22 @@ def parse_time(text: str) -> time:
         return time(0, 0)
     match = _TIME_RE.fullmatch(cleaned)
     if match is None:
-        raise ValueError(f"cannot read {text.strip()!r} as a time: {_TIME_HELP}")
+        raise ValueError(f"cannot read {echo(text)} as a time: {_TIME_HELP}")
     hour = int(match["hour"])
     minute = int(match["minute"] or 0)
     half = match["half"]
     if half is None and match["minute"] is None:
-        raise ValueError(f"{text.strip()!r} is ambiguous without minutes or am/pm: write {hour:02d}:00 or {hour}am/pm")
+        raise ValueError(f"{echo(text)} is ambiguous without minutes or am/pm: write {hour:02d}:00 or {hour}am/pm")
     if minute > 59:
-        raise ValueError(f"{text.strip()!r}: minutes must be 00–59")
+        raise ValueError(f"{echo(text)}: minutes must be 00–59")
     if half is not None:
         if not 1 <= hour <= 12:
-            raise ValueError(f"{text.strip()!r}: with am/pm the hour must be 1–12 (for 24-hour time drop the am/pm)")
+            raise ValueError(f"{echo(text)}: with am/pm the hour must be 1–12 (for 24-hour time drop the am/pm)")
         hour = hour % 12 + (12 if half == "p" else 0)
     elif hour == 24 and minute == 0:
-        raise ValueError(f"{text.strip()!r}: write midnight as 00:00 (a run belongs to the day it starts)")
+        raise ValueError(f"{echo(text)}: write midnight as 00:00 (a run belongs to the day it starts)")
     elif hour > 23:
-        raise ValueError(f"{text.strip()!r}: hours must be 00–23 ({_TIME_HELP})")
+        raise ValueError(f"{echo(text)}: hours must be 00–23 ({_TIME_HELP})")
     return time(hour, minute)
 
 
@@ -286,15 +288,15 @@ def parse_weekdays(text: str) -> frozenset[int]:
             result.add(_day(ends[0], text))
             continue
         if len(ends) != 2 or not all(ends):
-            raise ValueError(f"cannot read {item!r} in {text.strip()!r} as a range of days: write it like mon-fri")
+            raise ValueError(f"cannot read {echo(item)} in {echo(text)} as a range of days: write it like mon-fri")
         first, last = _day(ends[0], text), _day(ends[1], text)
         if first == last:
             raise ValueError(
-                f"{item!r} in {text.strip()!r} starts and ends on the same day: name the day alone, or say daily"
+                f"{echo(item)} in {echo(text)} starts and ends on the same day: name the day alone, or say daily"
             )
         result.update((first + step) % 7 for step in range((last - first) % 7 + 1))
     if not result:
-        raise ValueError(f"no days given in {text.strip()!r}: {_DAYS_HELP}")
+        raise ValueError(f"no days given in {echo(text)}: {_DAYS_HELP}")
     return frozenset(result)
 
 
@@ -302,8 +304,8 @@ def _day(word: str, text: str) -> int:
     number = _DAY_WORDS.get(word.rstrip("."))
     if number is None:
         if word in _SET_WORDS:
-            raise ValueError(f"{word!r} cannot be one end of a range in {text.strip()!r}: {_DAYS_HELP}")
-        raise ValueError(f"unknown day {word!r} in {text.strip()!r}: {_DAYS_HELP}")
+            raise ValueError(f"{echo(word)} cannot be one end of a range in {echo(text)}: {_DAYS_HELP}")
+        raise ValueError(f"unknown day {echo(word)} in {echo(text)}: {_DAYS_HELP}")
     return number
 
 

@@ -38,7 +38,7 @@ from bot.errors import (
     TransportError,
     UserInputError,
 )
-from bot.replies.markup import escape, fit
+from bot.replies.markup import echo, fit
 from bot.rocketchat.ids import reply_id
 from bot.rocketchat.models import MessageSender
 from bot.rocketchat.rest import NO_DATA
@@ -309,9 +309,7 @@ class Dispatcher:
         message = command.message
         log.warning("command %s in %s passed its deadline unanswered: %s", message.id, message.rid, why)
         when = message.ts.astimezone(self.tz).strftime("%H:%M")
-        text = (
-            f"Sorry, your command “{escape(command.text, limit=60)}” from {when} could not be answered in time: {why}."
-        )
+        text = f"Sorry, your command {echo(command.text, limit=60)} from {when} could not be answered in time: {why}."
         try:
             await self.sender.send_message(message.rid, text, msg_id=reply_id(message.id), tmid=message.tmid)
         except TransportError as exc:

@@ -163,7 +163,7 @@ async def test_departments_list(sb: Sandbox) -> None:
         ("!overview fortnight-ish", "understand"),
         ("!overview tomorrow", "future"),
         ("!agents frt next week", "future"),
-        ("!overview last week colour=red", "Unknown option “colour=”."),
+        ("!overview last week colour=red", "Unknown option `colour=`."),
         ('!overview dept="Customer Success', "A quote is not closed"),
     ],
 )

@@ -48,7 +48,7 @@ async def test_subscribe_list_pause_resume_preview_unsubscribe(sb: Sandbox) -> N
     )
     subscribed, listing, paused, listing_paused, resumed, preview, unsubscribed, empty = said
     assert re.fullmatch(
-        r"Digest `1` subscribed: every weekday at 09:00 Europe/Berlin, covering “yesterday”, departments Sales\. "
+        r"Digest `1` subscribed: every weekday at 09:00 Europe/Berlin, covering `yesterday`, departments `Sales`\. "
         r"Next: \w{3} \d\d \w{3} 09:00\.",
         subscribed,
     )
@@ -73,7 +73,7 @@ async def test_digest_now_posts_the_digest_as_the_reply(sb: Sandbox) -> None:
             ("maria", MANAGERS, "!digest now"),
         ],
     )
-    assert "daily at 07:30 UTC" in subscribed and "covering “last 7 days”" in subscribed
+    assert "daily at 07:30 UTC" in subscribed and "covering `last 7 days`" in subscribed
     assert now.startswith("*Daily digest* · last 7 days: ")
 
 

@@ -368,12 +368,12 @@ def test_parse_time(text: str, expected: time) -> None:
         ("24:00", "write midnight as 00:00"),
         ("25:00", "hours must be 00–23"),
         ("9:60", "minutes must be 00–59"),
-        ("9:5", "cannot read '9:5' as a time"),
+        ("9:5", "cannot read `9:5` as a time"),
         ("13pm", "with am/pm the hour must be 1–12"),
         ("0am", "with am/pm the hour must be 1–12"),
         ("0930", "cannot read"),
         ("09:00:30", "cannot read"),
-        ("nine", "cannot read 'nine' as a time: use 24-hour HH:MM like 09:00"),
+        ("nine", "cannot read `nine` as a time: use 24-hour HH:MM like 09:00"),
         ("9m", "cannot read"),
         ("٩:٠٠", "cannot read"),  # Arabic-Indic digits: only ASCII digits are times
     ],
@@ -431,13 +431,13 @@ def test_parse_weekdays(text: str, expected: set[int]) -> None:
     [
         ("", "no days given: use day names like mon"),
         ("  ,  ", "no days given"),
-        ("funday", "unknown day 'funday' in 'funday': use day names"),
-        ("mon,xyz", "unknown day 'xyz'"),
+        ("funday", "unknown day `funday` in `funday`: use day names"),
+        ("mon,xyz", "unknown day `xyz`"),
         ("mon-mon", "starts and ends on the same day"),
-        ("mon-", "cannot read 'mon-' .* as a range of days: write it like mon-fri"),
+        ("mon-", "cannot read `mon-` .* as a range of days: write it like mon-fri"),
         ("mon-wed-fri", "as a range of days"),
-        ("weekdays-sun", "'weekdays' cannot be one end of a range"),
-        ("every other day", "unknown day 'other'"),
+        ("weekdays-sun", "`weekdays` cannot be one end of a range"),
+        ("every other day", "unknown day `other`"),
     ],
 )
 def test_parse_weekdays_errors(text: str, message: str) -> None:

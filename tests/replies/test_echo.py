@@ -5,7 +5,6 @@ scripts/message-parser-oracle/record.py, so no node is needed here)."""
 from __future__ import annotations
 
 import json
-import re
 import unicodedata
 from pathlib import Path
 from typing import Any
@@ -15,14 +14,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.replies.markup import cell, code_block, echo
+from tests.mentions import SERVER_MENTION
 
 VERDICTS = json.loads((Path(__file__).parent / "data" / "parser_verdicts.json").read_text())
 
-# apps/meteor/app/mentions/lib/MentionsParser.ts: `(^|\s|>)@(pattern)` and `(^|\s|>)#(pattern)`, flags `gm`,
-# with the default UTF8_User_Names_Validation `[0-9a-zA-Z-_.]+`. JavaScript's `\s`, and `^` after any JS
-# line terminator under the `m` flag.
-_JS_SPACE = "\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
-SERVER_MENTION = re.compile(rf"(?:^|(?<=[\n\r\u2028\u2029])|(?<=[{_JS_SPACE}>]))[@#][0-9a-zA-Z\-_.]+")
 RENDERED_AS_SOMETHING = {
     "MENTION_USER", "MENTION_CHANNEL", "LINK", "EMOJI", "BOLD", "ITALIC", "STRIKE", "SPOILER",
     "INLINE_KATEX", "KATEX", "COLOR", "TIMESTAMP", "IMAGE",
