@@ -339,10 +339,35 @@ class RestClient:
             f"/api/v1/{CHARTS_ROUTES[1]} (it was added in Rocket.Chat 7.11)"
         )
 
-    async def _all_pages(self, route: str, key: str) -> list[Json]:
+    # --- building blocks for the typed calls in other modules of this package ------------------------
+
+    async def get_object(self, route: str, params: dict[str, Any] | None = None) -> Json:
+        """`GET /api/v1/{route}`: the decoded JSON object of a success; every failure a TransportError.
+
+        For typed calls kept in modules of their own (live operations, rooms, exports), which check the
+        shape they read and raise InvalidResponse, as the methods above do."""
+        return await self._object("GET", route, params=params or {})
+
+    async def post_object(self, route: str, body: Json) -> Json:
+        """`POST /api/v1/{route}` with a JSON body; as `get_object`."""
+        return await self._object("POST", route, json=body)
+
+    async def all_pages(self, route: str, key: str, params: dict[str, Any] | None = None) -> list[Json]:
+        """Every item of a paginated list (`count`/`offset`, at most PAGE_SIZE a page, as the server caps)."""
+        return await self._all_pages(route, key, params)
+
+    async def update_message(self, rid: str, msg_id: str, text: str, *, attachments: list[Json] | None = None) -> Json:
+        """`chat.update`: edit one of the bot's own messages in place (progress lines, alert incidents)."""
+        body: Json = {"roomId": rid, "msgId": msg_id, "text": text}
+        if attachments is not None:
+            body["attachments"] = attachments
+        return object_at(await self._object("POST", "chat.update", json=body), "message", "chat.update")
+
+    async def _all_pages(self, route: str, key: str, params: dict[str, Any] | None = None) -> list[Json]:
         items: list[Json] = []
         for _ in range(MAX_PAGES):
-            body = await self._object("GET", route, params={"count": PAGE_SIZE, "offset": len(items)})
+            page_params = {**(params or {}), "count": PAGE_SIZE, "offset": len(items)}
+            body = await self._object("GET", route, params=page_params)
             page = objects_at(body, key, route)
             items.extend(page)
             total = body.get("total")

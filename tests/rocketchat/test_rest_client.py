@@ -582,3 +582,14 @@ async def test_no_token_or_password_in_errors_or_logs(caplog: pytest.LogCaptureF
         assert not [s for s in secrets if s in text], text
     assert caplog.records, "the client should log what it does"
     assert not [s for s in secrets if s in caplog.text]
+
+
+async def test_the_bot_edits_its_own_message_in_place(sb: Sandbox, bot: RestClient) -> None:
+    """chat.update, for lines that change as work goes on (export progress, an alert's incident)."""
+    posted = await bot.send_message("r-managers", "Exporting… 0 of 300", msg_id="progress-1")
+    assert posted is not None
+    edited = await bot.update_message("r-managers", "progress-1", "Exporting… 100 of 300")
+    assert edited["msg"] == "Exporting… 100 of 300"
+    assert sb.store.messages["progress-1"]["msg"] == "Exporting… 100 of 300"
+    room = await bot.get_object("rooms.info", {"roomId": "r-managers"})
+    assert room["room"]["name"] == "omnichannel-managers"
