@@ -91,6 +91,18 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "Sandbox_Dashboards_Cache_ms": 5000,
 }
 
+# Settings registered with `public: true`, which `settings.public` serves without a login (file-upload.ts,
+# message.ts, general.ts, threads.ts under apps/meteor/server/settings/; the web client reads each with
+# useSetting, which only sees public settings).
+PUBLIC_SETTINGS: tuple[str, ...] = (
+    "FileUpload_MaxFileSize",
+    "Language",
+    "Message_AllowDeleting",
+    "Message_AllowEditing",
+    "Message_MaxAllowedSize",
+    "Threads_enabled",
+)
+
 # Settings whose type the loader checks (everything else in `settings` is stored as given).
 SETTING_TYPES: dict[str, type | tuple[type, ...]] = {
     "Language": str,

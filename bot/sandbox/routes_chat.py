@@ -1,6 +1,7 @@
 """REST routes for rooms and messages: rooms.info, DMs, chat.*, history, uploads.
 
-See rocketchat-realtime-rest.md §2.4–2.7.
+See rocketchat-realtime-rest.md §2.4–2.7. Message attachments (buttons included) are checked as Rocket.Chat's
+`validateMessage` checks them (attachments.py) and stored and returned as given.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from typing import Any
 from starlette.datastructures import UploadFile
 
 from .api import Api, Ctx, failure, invalid_params, require_fields
+from .attachments import AttachmentError, validate_attachments
 from .routes_users import date_param
 from .store import Doc, Store
 
@@ -104,6 +106,7 @@ def register(api: Api) -> None:
         if not message.get("rid"):
             raise invalid_params("must have required property 'rid'")
         room = _postable_room(ctx, str(message["rid"]))
+        _check_attachments(message.get("attachments"))
         sent = store.send_message(ctx.me, room, dict(message))
         # A client `_id` that already exists is silently not inserted: no message comes back.
         return {"message": sent} if sent is not None else {}
@@ -122,6 +125,7 @@ def register(api: Api) -> None:
             k: body[k] for k in ("alias", "emoji", "avatar", "attachments", "tmid", "customFields") if k in body
         }
         fields["msg"] = body.get("text", "")
+        _check_attachments(fields.get("attachments"))
         sent = store.send_message(ctx.me, room, fields)
         assert sent is not None
         return {"ts": sent["ts"].timestamp() * 1000, "channel": str(target), "message": sent}
@@ -208,8 +212,10 @@ def register(api: Api) -> None:
         if not isinstance(upload, UploadFile):
             raise failure("[No file uploaded]", error_type="error-no-file")
         data = await upload.read()
-        if len(data) > int(store.settings.get("FileUpload_MaxFileSize", 104857600)):
-            raise failure("File size exceeds allowed size [error-file-too-large]", error_type="error-file-too-large")
+        if too_large(len(data), store.settings.get("FileUpload_MaxFileSize", 104857600)):
+            # busboy truncates the file at `fileSize` and getUploadFormData rejects it with
+            # MeteorError('error-file-too-large'): no reason, so the message is the bracketed code alone.
+            raise failure("[error-file-too-large]", error_type="error-file-too-large")
         file_id = store.new_id()
         name = upload.filename or "file"
         doc = {
@@ -259,6 +265,22 @@ def register(api: Api) -> None:
             fields["tmid"] = str(body["tmid"])
         sent = store.send_message(ctx.me, room, fields)
         return {"message": sent}
+
+
+def _check_attachments(attachments: Any) -> None:
+    try:
+        validate_attachments(attachments)
+    except AttachmentError as exc:
+        raise failure(str(exc)) from None
+
+
+def too_large(size: int, limit: Any) -> bool:
+    """Whether `rooms.media` refuses a file of `size` bytes under `FileUpload_MaxFileSize` = `limit`.
+
+    `getUploadFormData` sets busboy's `fileSize` only when `sizeLimit && sizeLimit > -1`, so 0 and -1 mean no
+    limit; busboy truncates (and the upload fails) only past the limit, so a file of exactly `limit` bytes passes
+    (apps/meteor/app/api/server/lib/getUploadFormData.ts)."""
+    return isinstance(limit, int) and limit > 0 and size > limit
 
 
 def _register_history(api: Api, prefix: str, kinds: tuple[str, ...]) -> None:

@@ -1,8 +1,13 @@
-"""REST routes for identity: login, logout, me, users.info, permissions, subscriptions; and one setting.
+"""REST routes for identity: login, logout, me, users.info, permissions, subscriptions; and settings.
 
 See rocketchat-realtime-rest.md §2.2–2.5. `settings/:_id` follows apps/meteor/app/api/server/v1/settings.ts:
 `view-privileged-setting` required (403 without), `{_id, value}` of a setting that is not hidden, and a bare
 `{"success": false}` for one that does not exist; the sandbox's own `Sandbox_*` knobs count as hidden.
+
+`settings.public` (same file) needs no login and lists the settings registered with `public: true`
+(defaults.PUBLIC_SETTINGS) as `{_id, value}`, sorted by `_id`, paginated like every list
+(`{settings, count, offset, total}`); `_id` (7.0+) is a comma-separated list of ids to keep; `query` is
+accepted by the schema and ignored (removed in 7.0); any other key is `must NOT have additional properties`.
 """
 
 from __future__ import annotations
@@ -11,8 +16,13 @@ from datetime import datetime
 from typing import Any
 
 from .api import Api, Ctx, failure, invalid_params, json_response
+from .defaults import PUBLIC_SETTINGS
 from .ejson import parse_iso
+from .mongo import mongo_sort, page, pagination, parse_sort
+from .schema import Schema
 from .store import Doc, MeteorError
+
+SETTINGS_PUBLIC = Schema({"count": "number", "offset": "number", "sort": "string", "_id": "string", "query": "string"})
 
 # Fields of users.info visible to anyone vs. to the user themself or holders of
 # `view-full-other-user-info` (getFullUserData's defaultFields / fullFields).
@@ -140,6 +150,21 @@ def register(api: Api) -> None:
         if name not in store.settings or name.startswith(("Sandbox_", "_")):
             return json_response(400, {"success": False})
         return {"_id": name, "value": store.settings[name]}
+
+    @api.route("GET", "settings.public", auth=False, query_schema=SETTINGS_PUBLIC)
+    async def settings_public(ctx: Ctx) -> Any:
+        params = ctx.params
+        offset, count = pagination(store.settings, params.get("count"), params.get("offset"))
+        sort = parse_sort(params.get("sort")) or {"_id": 1}
+        wanted = params.get("_id")
+        ids = {part.strip() for part in str(wanted).split(",")} if wanted else None
+        items = [
+            {"_id": name, "value": store.settings[name]}
+            for name in PUBLIC_SETTINGS
+            if name in store.settings and (ids is None or name in ids)
+        ]
+        shown = page(mongo_sort(items, sort), offset, count)
+        return {"settings": shown, "count": len(shown), "offset": offset, "total": len(items)}
 
     @api.route("GET", "subscriptions.get")
     async def subscriptions_get(ctx: Ctx) -> Any:
