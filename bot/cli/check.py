@@ -4,6 +4,12 @@ It validates everything `run` validates at start, and reports every problem at o
 login, permissions, the state file (read-only: a check never creates or upgrades it) and each `[[digest]]`
 entry (time, weekdays, time zone, range, sections, room, departments). The README's systemd unit runs it as
 `ExecStartPre`, so a unit that `check` passes does not then fail in `run`.
+
+It also says which live figures (`!now`, and the Real-time Monitoring lines of `!overview` and digests) this
+server and account give, and why not the others — the edition and version from what the server answers
+(`bot.analytics.live`, rocketchat-live-ops.md §6) — and whether Rocket.Chat's reporting time zone
+(`Default_Timezone_For_Reporting`, rocketchat-analytics.md §3.1) is `[bot] timezone`: the server decides where
+days and hours begin, the bot names them.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from bot.analytics.live import DASHBOARDS, HOURLY, NAMES, QUEUE, ROOMS, LiveService
 from bot.analytics.service import AnalyticsService
 from bot.config import DigestEntry, Settings
 from bot.digests.service import subscription_from_entry
@@ -25,6 +32,7 @@ from bot.errors import (
     TwoFactorRequired,
     UserInputError,
 )
+from bot.rocketchat import live as api_live
 from bot.rocketchat.rest import RestClient
 from bot.state.store import State
 
@@ -47,8 +55,90 @@ async def run_checks(
     lines = await _server_checks(settings, rest, clock)
     lines.append(check_state_file(settings))
     if not any(line.topic in ("server", "login") and line.status == FAILED for line in lines):
+        lines += await check_live(settings, rest, clock)
+        lines.append(await check_reporting_zone(settings, rest))
         lines += await check_digests(settings, rest, clock())
     return lines
+
+
+# What each live feature gives, for the line that says it is missing.
+_LIVE_EFFECTS = {
+    QUEUE: "!now cannot show the waiting queue",
+    NAMES: "!now counts agents by status, without their names or the chats each holds",
+    ROOMS: "!now cannot show chats in progress, chats per agent or the queue wait",
+    DASHBOARDS: "!now cannot show today so far, nor !overview and digests the Real-time Monitoring figures",
+    HOURLY: "!now cannot compare today's conversations with the same hours a week earlier",
+}
+
+
+async def check_live(settings: Settings, rest: RestClient, clock: Callable[[], datetime]) -> list[Line]:
+    """The edition and version, then which live figures answer, one line for each that does not."""
+    service = LiveService(rest, AnalyticsService(rest, clock=clock, tz=settings.timezone))
+    try:
+        found = await service.probe()
+    except TransportError as exc:
+        return [Line(WARNING, "live figures", f"could not probe the live-operations endpoints: {exc}")]
+    version = f"Rocket.Chat {found.version}" if found.version else "Rocket.Chat (version not given)"
+    lines = [
+        Line(
+            OK if found.edition != "unknown" else WARNING,
+            "edition",
+            f"{version}, {found.edition} ({found.edition_why}); live figures use Community endpoints only",
+        )
+    ]
+    answering = [feature for feature in _LIVE_EFFECTS if found.has(feature)]
+    if not found.missing:
+        lines.append(Line(OK, "live figures", "all available: " + ", ".join(answering)))
+    else:
+        some = ", ".join(answering) if answering else "none"
+        lines.append(Line(WARNING, "live figures", f"available: {some}; missing: {', '.join(found.missing)}"))
+    for feature, why in found.missing.items():
+        lines.append(Line(WARNING, f"live {feature}", f"{_LIVE_EFFECTS[feature]}: {why.replace('`', '')}"))
+    return lines
+
+
+async def check_reporting_zone(settings: Settings, rest: RestClient) -> Line:
+    """Whether Rocket.Chat counts days in `[bot] timezone`. Reading the setting needs `view-privileged-setting`
+    (admins only by default); refused, the line says what an admin should compare by hand."""
+    ours, topic = settings.timezone, "reporting zone"
+    by_hand = (
+        f"an admin should check that Administration → Omnichannel → Analytics → Timezone for reporting "
+        f"(Default_Timezone_For_Reporting) is custom {ours} — or, if it is 'server', that the Rocket.Chat server "
+        f"runs in {ours} — as [bot] timezone = {ours!r}"
+    )
+    try:
+        mode = await api_live.setting(rest, "Default_Timezone_For_Reporting")
+        zone = await api_live.setting(rest, "Default_Custom_Timezone") if mode == "custom" else None
+    except Forbidden:
+        return Line(
+            WARNING, topic, f"cannot read it (needs view-privileged-setting, admins only by default): {by_hand}"
+        )
+    except TransportError as exc:
+        return Line(WARNING, topic, f"could not read it ({exc}): {by_hand}")
+    if mode == "custom" and zone == ours:
+        return Line(OK, topic, f"Rocket.Chat reports in {ours} (custom), as [bot] timezone")
+    if mode == "custom":
+        return Line(
+            WARNING,
+            topic,
+            f"Rocket.Chat reports in {str(zone)[:60]} (Default_Custom_Timezone) but [bot] timezone is {ours}: "
+            f"days and hours would not line up; set [bot] timezone = {str(zone)[:60]!r}",
+        )
+    if mode == "server":
+        return Line(
+            WARNING,
+            topic,
+            f"Rocket.Chat reports in its server's own time zone, which it does not tell: make sure the server runs "
+            f"in {ours} ([bot] timezone), or set Timezone for reporting to custom {ours}",
+        )
+    if mode == "user":
+        return Line(
+            WARNING,
+            topic,
+            "Rocket.Chat reports in each caller's UTC offset, so the bot's figures follow the service account's: "
+            f"set Timezone for reporting to custom {ours} ([bot] timezone)",
+        )
+    return Line(WARNING, topic, f"Default_Timezone_For_Reporting is {str(mode)[:40]!r}, not a mode I know: {by_hand}")
 
 
 def check_state_file(settings: Settings) -> Line:
