@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from bot.analytics.service import AnalyticsService
 from bot.analytics.sharing import CoalescingSource
 from bot.config import Settings
-from bot.digests.service import preview_digest, subscription_from_entry
+from bot.digests.service import chat_subscription, preview_digest, subscription_from_entry
 from bot.errors import ConfigError, TransportError, UserInputError
 from bot.rocketchat.rest import RestClient
 from bot.runtime.dispatch import describe_transport_error
@@ -33,6 +33,22 @@ def _candidates(settings: Settings, now: datetime) -> list[Subscription]:
     return found
 
 
+def default_subscription(settings: Settings, room: str, now: datetime) -> Subscription:
+    """The digest `!digest subscribe 09:00` would create in `room` (defaults everywhere), not stored."""
+    return chat_subscription(
+        settings,
+        room_id=room,
+        room_name=room,
+        at_text="09:00",
+        weekdays_text=None,
+        tz=settings.timezone,
+        departments=(),
+        range_text=None,
+        created_by="cli",
+        now=now,
+    )
+
+
 async def preview(settings: Settings, *, name: str | None, room: str | None, day: str | None) -> int:
     now = datetime.now(UTC)
     try:
@@ -47,9 +63,22 @@ async def preview(settings: Settings, *, name: str | None, room: str | None, day
         picked = [s for s in candidates if wanted in (s.room_id, s.room_name)]
     else:
         picked = candidates[:1] if len(candidates) == 1 else []
+    if room is not None and not picked:
+        # No digest there yet: show what subscribing it would post, as `!digest preview` does in chat.
+        wanted = room.lstrip("#")
+        picked = [default_subscription(settings, wanted, now)]
+        print(
+            f"analytics-bot: #{wanted} has no digest yet; this is what `!digest subscribe 09:00` would post there",
+            file=sys.stderr,
+        )
     if len(picked) != 1:
         listing = ", ".join(s.name or f"#{s.room_name or s.room_id} (chat, id {s.id})" for s in candidates) or "none"
-        what = "more than one digest matches" if picked else "say which digest with --name or --room"
+        if picked:
+            what = "more than one digest matches"
+        elif name is not None:
+            what = f"no digest is named {name!r}"
+        else:
+            what = "say which digest with --name or --room"
         print(f"analytics-bot: {what}; digests: {listing}", file=sys.stderr)
         return 2
     sub = picked[0]

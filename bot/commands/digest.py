@@ -165,6 +165,30 @@ def register_digest(router: Router) -> None:
         target = words[0] if words else None
         if action == "preview" and target and _number(target) is None:
             target, words = None, ["", *words]  # `preview 2026-11-20` with the room's only digest
+        if (
+            action == "preview"
+            and target is None
+            and not await asyncio.to_thread(digests.state.subscriptions, room_id=room)
+        ):
+            # Before subscribing, people want to see what they would get: the default digest, not saved.
+            sub = chat_subscription(
+                services.settings,
+                room_id=room,
+                room_name=None,
+                at_text="09:00",
+                weekdays_text=None,
+                tz=services.settings.timezone,
+                departments=(),
+                range_text=None,
+                created_by=invocation.asker,
+                now=now,
+            )
+            day = now.astimezone(ZoneInfo(sub.tz)).date()
+            preview = await digests.preview(sub, day)
+            return Reply(
+                f"_This room has no digest yet. {code(p + 'digest subscribe 09:00')} would post this every weekday "
+                f"at 09:00 ({sub.tz}); today's would read:_\n{preview.text}"
+            )
         sub = await _pick(digests, room, target, p)
 
         if action == "unsubscribe":

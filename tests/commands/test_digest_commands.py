@@ -147,7 +147,10 @@ async def test_cli_preview_of_a_config_digest(sb: Sandbox, tmp_path: Path) -> No
     assert "• Support: 1 conversations, first response 1m 30s" in out
     assert not [m for m in sb.store.messages.values() if m["u"]["_id"] == "u-bot"]  # nothing posted
     code, _, err = await preview("--name", "nightly")
-    assert code == 2 and "say which digest with --name or --room; digests: managers" in err
+    assert code == 2 and "no digest is named 'nightly'; digests: managers" in err
+    code, out, err = await preview("--room", "#general", "--date", "2024-03-06")  # no digest there yet
+    assert code == 0 and "#general has no digest yet; this is what `!digest subscribe 09:00` would post" in err
+    assert out.splitlines()[0].startswith("*Daily digest* · yesterday: Tue 5 Mar 2024")
     code, _, err = await preview("--name", "managers", "--date", "06.03.2024")
     assert code == 2 and "is not a date; write it as YYYY-MM-DD" in err
 
@@ -171,3 +174,13 @@ def test_a_bad_config_digest_names_the_entry_and_key() -> None:
     for entry, message in cases.items():
         with pytest.raises(ConfigError, match=re.escape(message)):
             subscription_from_entry(entry, settings, room_id="r", now=now)
+
+
+async def test_preview_before_subscribing_shows_what_the_room_would_get(sb: Sandbox) -> None:
+    """The README suggests `!digest preview` in the demo; it answered "This room has no digest yet"."""
+    [preview, listing] = await conversation(
+        sb, [("maria", MANAGERS, "!digest preview"), ("maria", MANAGERS, "!digest list")]
+    )
+    assert preview.startswith("_This room has no digest yet. `!digest subscribe 09:00` would post this every weekday")
+    assert "*Daily digest*" in preview
+    assert "no digest" in listing.lower()  # previewing subscribed nothing
