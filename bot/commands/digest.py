@@ -116,7 +116,16 @@ def register_digest(router: Router) -> None:
             # Checked here first so that what is echoed back is escaped; chat_subscription reads the same values.
             _checked(parse_time, words[0])
             if len(words) > 1:
-                _checked(parse_weekdays, " ".join(words[1:]))
+                try:
+                    parse_weekdays(" ".join(words[1:]))
+                except ValueError as exc:
+                    if "range" in args.options:  # `range=last 7 days` unquoted: "7 days" landed among the days
+                        range_text = f'range="{args.options["range"]} {" ".join(words[1:])}"'
+                        raise BadArgument(
+                            f"{exc}. If {echo(' '.join(words[1:]), limit=30)} belongs to the range, put the range in "
+                            f"quotes: {echo(range_text, limit=60)}."
+                        ) from None
+                    raise BadArgument(str(exc)) from None
             zone = _zone(args.options.get("tz"), services.settings.timezone)
             names = [d.strip() for d in args.options.get("dept", "").split(",") if d.strip()]
             # Resolved now: an unknown name is answered with suggestions, a known one stored as Rocket.Chat spells it.

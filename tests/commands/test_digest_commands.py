@@ -184,3 +184,8 @@ async def test_preview_before_subscribing_shows_what_the_room_would_get(sb: Sand
     assert preview.startswith("_This room has no digest yet. `!digest subscribe 09:00` would post this every weekday")
     assert "*Daily digest*" in preview
     assert "no digest" in listing.lower()  # previewing subscribed nothing
+
+
+async def test_an_unquoted_range_with_spaces_is_explained(sb: Sandbox) -> None:
+    [reply] = await conversation(sb, [("maria", MANAGERS, "!digest subscribe 09:00 range=last 7 days")])
+    assert 'put the range in quotes: `range="last 7 days"`' in reply
