@@ -102,7 +102,7 @@ def _with_name(command: str, kind: str, name: str, s: Signals) -> str:
     if kind != "department" or name in s.departments:
         return command
     words = command.split(" dept=")[0]
-    return f"{words} dept={t.option_value(','.join([*s.departments, name]))}"
+    return t.shown_as_is(f"{words} dept={t.option_value(','.join([*s.departments, name]))}")
 
 
 def _decide(s: Signals, context: Context) -> Outcome:

@@ -8,6 +8,7 @@ built beside this), change this file only.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -93,6 +94,15 @@ def option_value(value: str) -> str:
     return '"' + value.replace('"', "") + '"'
 
 
+def shown_as_is(text: str) -> str:
+    """Text that `markup.echo` shows exactly as it is: one space between words, no backtick (it would end the
+    code span), and a space between `>` and a following `@` or `#` (echo puts one there). Only names from the
+    server can hold such characters; such a name then fails the lookup with the command's own message, rather
+    than the reply showing one command and running another."""
+    text = " ".join(text.split()).replace("`", "'")
+    return re.sub(r">(?=[@#])", "> ", text)
+
+
 def render(kind: str, slots: Slots) -> str:
     """The command text (without the prefix) for a kind of question and its slots."""
     fields = {
@@ -105,4 +115,4 @@ def render(kind: str, slots: Slots) -> str:
         "format": slots.format or "",
         "digest_range": ("range=" + option_value(slots.digest_range)) if slots.digest_range else "",
     }
-    return " ".join(TEMPLATES[kind].format(**fields).split())
+    return shown_as_is(TEMPLATES[kind].format(**fields))
