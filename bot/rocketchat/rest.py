@@ -441,9 +441,9 @@ class RestClient:
             )
         if status == 401:
             return AuthFailed(
-                f"the server no longer accepts the bot's credentials ({endpoint}: HTTP 401{said}): the token was "
-                "revoked or has expired, or does not belong to the user id; create a new Personal Access Token "
-                "(RC_USER_ID + RC_AUTH_TOKEN)"
+                f"Rocket.Chat refused the bot's credentials ({endpoint}: HTTP 401{said}): the token is wrong, "
+                "revoked or expired, or belongs to another user id; create a Personal Access Token for the service "
+                "account and set RC_USER_ID + RC_AUTH_TOKEN"
             )
         if status == 403:
             hint = next((h for prefix, h in _PERMISSION_HINTS if route.startswith(prefix)), None)

@@ -80,7 +80,7 @@ def describe_transport_error(exc: TransportError) -> str:
             "(it needs a role holding `view-livechat-manager`, e.g. livechat-manager). Please tell a workspace admin."
         )
     if isinstance(exc, AuthFailed):
-        return "Rocket.Chat no longer accepts my credentials; please tell a workspace admin (details in my log)."
+        return "Rocket.Chat refused my credentials; please tell a workspace admin (details in my log)."
     if isinstance(exc, RateLimited):
         return f"Rocket.Chat is rate-limiting me right now; please try again in {max(1, round(exc.retry_after))} s."
     if isinstance(exc, RequestTimeout):

@@ -43,7 +43,7 @@ POISON = "__POISON__"  # a JSON string in a good body, replaced by the raw JSON 
 
 INVALID = "Rocket.Chat sent an answer I could not read; an admin can find details in my log."
 NO_FIGURES = "Rocket.Chat answered that request without any figures"
-CREDENTIALS = "Rocket.Chat no longer accepts my credentials"
+CREDENTIALS = "Rocket.Chat refused my credentials"
 MISSING = "This Rocket.Chat server does not offer what that needs"
 APOLOGY = "Sorry, something went wrong on my side"
 

@@ -36,7 +36,7 @@ from bot.runtime.dispatch import describe_transport_error
         (BadRequest("bad", error_type="error-invalid-params"), "Rocket.Chat refused the request I made"),
         (InvalidResponse("GET overview answered str"), "Rocket.Chat sent an answer I could not read"),
         (NotFound("404 on overview"), "This Rocket.Chat server does not offer what that needs"),
-        (AuthFailed("401 on overview"), "Rocket.Chat no longer accepts my credentials"),
+        (AuthFailed("401 on overview"), "Rocket.Chat refused my credentials"),
     ],
 )
 def test_transport_errors_become_short_human_messages(error: TransportError, expected: str) -> None:
