@@ -4,16 +4,23 @@ Rocket.Chat re-delivers a message on every update (edits, reactions, thread coun
 and shows the bot public channels it never joined, livechat rooms it may view, and its own posts
 (rocketchat-realtime-rest.md §1.7, §3.8). Every message, live or from catch-up, goes through the same
 steps in this order, and each drop has a named reason so it can be logged and tested.
+
+How a message was addressed travels with the command (`Addressed`): the prefix form is always an exact
+command, while a mention or a direct message may also be a plain question for `bot.understanding`. In a
+channel, plain text is never read (no eavesdropping), with one exception the reader asks for: a bare number
+from someone the bot has just asked a numbered question in that room, which is their answer.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
 
 from bot.rocketchat.models import IncomingMessage
+from bot.understanding.reader import Addressed, Question
 
 
 class Drop(Enum):
@@ -37,6 +44,12 @@ class Command:
     message: IncomingMessage
     text: str  # e.g. "overview last week"
     room_type: str
+    addressed: Addressed | None = None  # None when resumed from the journal, which keeps only the text
+
+    def question(self) -> Question:
+        """The command as the reader sees it."""
+        message = self.message
+        return Question(self.text, self.addressed, message.rid, message.sender_username, message.id)
 
 
 class SeenIds:
@@ -64,6 +77,8 @@ class Pipeline:
     respond_to_bots: bool = False
     max_age: timedelta = timedelta(minutes=10)
     allowed_rooms: frozenset[str] = frozenset()  # room ids or names; empty = every room the bot is in
+    # (room id, asker, text) -> is this the answer to a numbered question the bot asked them there?
+    awaiting: Callable[[str, str, str], bool] | None = None
 
     def __post_init__(self) -> None:
         self.seen = SeenIds()
@@ -104,27 +119,35 @@ class Pipeline:
             return Drop.EDITED
         if now - message.ts > self.max_age:
             return Drop.TOO_OLD
-        text = self.command_text(message.text, direct=kind == "d")
-        if text is None:
+        addressed = self.address(message.text, direct=kind == "d")
+        if addressed is None:
+            text = message.text.strip()
+            if self.awaiting is not None and self.awaiting(message.rid, message.sender_username, text):
+                return Command(message, text, kind or "c", Addressed.CHOICE)
             return Drop.NOT_A_COMMAND
-        return Command(message, text, kind or "c")
+        return Command(message, addressed[0], kind or "c", addressed[1])
 
     def mark_handled(self, message_id: str) -> None:
         self.seen.add(message_id)
 
     def command_text(self, text: str, *, direct: bool) -> str | None:
         """`!cmd args`, `@bot cmd args` (also `@bot: cmd`), or in a DM plain `cmd args`."""
+        addressed = self.address(text, direct=direct)
+        return None if addressed is None else addressed[0]
+
+    def address(self, text: str, *, direct: bool) -> tuple[str, Addressed] | None:
+        """The text meant for the bot and how it was addressed; None when it is not addressed to the bot."""
         stripped = text.strip()
         if stripped.startswith(self.prefix):
             rest = stripped[len(self.prefix) :].strip()
-            return rest or None
+            return (rest, Addressed.PREFIX) if rest else None
         mention = "@" + self.bot_username
         if stripped.lower().startswith(mention.lower()):
             rest = stripped[len(mention) :]
             if rest and not (rest[0].isspace() or rest[0] in ":,"):
                 return None  # @analytics-botty is somebody else
             rest = rest.lstrip(":, \t").strip()
-            return rest or "help"
+            return (rest or "help", Addressed.MENTION)
         if direct and stripped:
-            return stripped
+            return (stripped, Addressed.DIRECT)
         return None

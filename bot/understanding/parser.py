@@ -71,6 +71,8 @@ def understand(text: str, context: Context) -> Outcome:
     outcome = _decide(s, context)
     if isinstance(outcome, Understood):
         return _checked(outcome, s, context)
+    if isinstance(outcome, Unanswerable) and outcome.suggestion and (s.unknown_in_name_slot or s.ambiguous_names):
+        return replace(outcome, suggestion=None)  # a suggestion without a name that was asked about misleads
     return outcome
 
 
