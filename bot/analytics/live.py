@@ -199,7 +199,7 @@ class PeriodFigures:
     def lines(self) -> list[str]:
         """One bullet per group of figures, each named for what it measures (see `!help now`)."""
         lines = []
-        if isinstance(self.queue_wait, QueueWait):
+        if isinstance(self.queue_wait, QueueWait) and self.queue_wait.chats:
             lines.append(f"• Queue wait: {wait_text(self.queue_wait)}")
         share = self.abandoned_share
         lines.append(
@@ -269,6 +269,9 @@ def live_for(analytics: AnalyticsService) -> LiveService:
 
 
 class LiveService:
+    """Live snapshots and period figures over `analytics`' shared layer; `api` is the REST client under it
+    (`live_for` builds one per analytics service)."""
+
     def __init__(self, api: JsonApi, analytics: AnalyticsService, *, room_limit: int = ROOM_LIMIT) -> None:
         self.api = api
         self.analytics = analytics
@@ -354,9 +357,14 @@ class LiveService:
             split = tuple(counts.most_common()) if dept is None and len(counts) > 1 else ()
             return Queue(len(read.value), min((i.since for i in read.value), default=None), split)
 
-        listed, waiting = await asyncio.gather(rooms(), queue())
-        agents, today = await asyncio.gather(self._agents(caps, dept, listed, reads), self._today(caps, dept, reads))
-        chats: Chats | Unavailable = listed if isinstance(listed, Unavailable) else _chats(listed, names)
+        async def rooms_and_agents() -> tuple[Chats | Unavailable, Agents | Unavailable]:
+            listed = await rooms()  # the agents' chat counts come from the same listings
+            chats = listed if isinstance(listed, Unavailable) else _chats(listed, names)
+            return chats, await self._agents(caps, dept, listed, reads)
+
+        (chats, agents), waiting, today = await asyncio.gather(
+            rooms_and_agents(), queue(), self._today(caps, dept, reads)
+        )
         as_of = min((r.at for r in reads), default=now)
         return Snapshot(department, now, waiting, agents, chats, today, as_of)
 
