@@ -1,5 +1,11 @@
 """`analytics-bot ask "TEXT"`: one command through the same handlers, for scripts and cron.
 
+TEXT may be a command (`overview last week`, `!chart frt`) or a plain question ("how many chats did Sales
+have last week?"), read as in a direct message; the reading is printed on top of the reply, and `--json`
+carries it as `understood` (the command that ran, with the prefix), so scripts and tests can check it. A
+question the bot would ask back, or cannot answer, is exit 2 with that answer on stderr (and, with
+`--json`, the choices on stdout): a script cannot answer with a number.
+
 The operator running it holds the service account's credentials, so no asker permission check
 applies. Exit codes: 0 answered, 2 the input was wrong (message on stderr), 1 Rocket.Chat failed.
 """
@@ -22,16 +28,20 @@ from bot.errors import TransportError, UserInputError
 from bot.rocketchat.rest import RestClient
 from bot.runtime.app import build_router, check_default_ranges
 from bot.runtime.dispatch import describe_transport_error
+from bot.understanding.answers import read_as
+from bot.understanding.directory import Directory
+from bot.understanding.reader import Addressed, Question, Reader, Reading, Said
 
 
-def strip_addressing(text: str, prefix: str) -> str:
-    """Accept what people paste: `!overview ...`, `@bot overview ...` or just `overview ...`."""
+def addressed(text: str, prefix: str) -> tuple[str, Addressed]:
+    """Accept what people paste (`!overview ...`, `@bot overview ...`, `overview ...`, a question), and say how
+    it was written: the prefix form is exact, anything else may be a question."""
     stripped = text.strip()
     if stripped.startswith(prefix):
-        return stripped[len(prefix) :].strip()
+        return stripped[len(prefix) :].strip(), Addressed.PREFIX
     if stripped.startswith("@"):
-        return stripped.partition(" ")[2].strip()
-    return stripped
+        return stripped.partition(" ")[2].strip(), Addressed.MENTION
+    return stripped, Addressed.DIRECT
 
 
 def to_json(value: Any) -> Any:
@@ -53,28 +63,51 @@ def _save(folder: Path, name: str, data: bytes) -> Path:
     return path
 
 
+def _said(said: Said, prefix: str, as_json: bool) -> int:
+    """A question back or a "cannot answer": exit 2, the text on stderr, the choices as JSON for scripts."""
+    print(said.text, file=sys.stderr)
+    if as_json:
+        choices = [prefix + c for c in said.choices]
+        print(json.dumps({"command": None, "understood": None, "choices": choices, "text": said.text}, indent=2))
+    return 2
+
+
 async def ask(settings: Settings, text: str, *, as_json: bool = False, pictures: Path | None = None) -> int:
     check_default_ranges(settings, datetime.now(UTC))
     router = build_router(settings)
-    command = strip_addressing(text, settings.prefix)
+    command, how = addressed(text, settings.prefix)
+
+    def clock() -> datetime:
+        return datetime.now(UTC)
+
     async with RestClient(settings) as rest:
-        services = Services(AnalyticsService(rest, tz=settings.timezone), settings, lambda: datetime.now(UTC))
+        analytics = AnalyticsService(rest, tz=settings.timezone)
+        services = Services(analytics, settings, clock)
+        reader = Reader(router, settings, Directory.of(analytics, rest, clock=clock), clock=clock)
         spec = None
+        reading: Reading | None = None
         try:
-            spec, args = router.resolve(command or "help")
+            found = await reader.interpret(Question(command or "help", how, "", "cli", "cli"))
+            if isinstance(found, Said):
+                return _said(found, settings.prefix, as_json)
+            reading = found if isinstance(found, Reading) else None
+            spec, args = router.resolve(found.command if isinstance(found, Reading) else found.text)
             await rest.login()
-            reply: Reply = await spec.handler(Invocation(spec.name, args, "cli", "", datetime.now(UTC), services))
+            reply: Reply = await spec.handler(Invocation(spec.name, args, "cli", "", clock(), services))
         except UserInputError as exc:
             usage = f"\n{router.usage(spec)}" if spec is not None else ""
-            print(f"{exc}{usage}", file=sys.stderr)
+            line = f"{read_as(settings.prefix, reading.command)}\n" if reading else ""
+            print(f"{line}{exc}{usage}", file=sys.stderr)
             return 2
         except TransportError as exc:
             print(f"{describe_transport_error(exc)} ({exc})", file=sys.stderr)
             return 1
+    understood = settings.prefix + " ".join(filter(None, (spec.name, args)))
     if as_json:
-        print(json.dumps({"command": spec.name, "text": reply.text, "result": to_json(reply.data)}, indent=2))
+        result = {"command": spec.name, "understood": understood, "text": reply.text, "result": to_json(reply.data)}
+        print(json.dumps(result, indent=2))
     else:
-        print(reply.text)
+        print(f"{read_as(settings.prefix, reading.command)}\n{reply.text}" if reading else reply.text)
     for picture in reply.pictures:
         if pictures is None:
             print(f"(a picture, {picture.filename}, was not saved: add --pictures DIR)", file=sys.stderr)
