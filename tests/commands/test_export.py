@@ -21,7 +21,8 @@ USAGE = "Usage: `!export conversations|chart NAME|agents NAME [RANGE] [dept=NAME
     [
         (
             "!export",
-            "What should I export? `conversations`, `chart NAME` or `agents NAME`, e.g. `!export conversations last month`.",
+            "What should I export? `conversations`, `chart NAME` or `agents NAME`, "
+            "e.g. `!export conversations last month`.",
         ),
         ("!export conversatons last month", "I can't export `conversatons`. Did you mean `conversations`? I export"),
         (
