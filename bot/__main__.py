@@ -44,6 +44,10 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     which.add_argument("--name", help="the [[digest]] entry's name")
     which.add_argument("--room", help="a room whose digest (from config or chat) to preview")
     preview.add_argument("--date", help="the day it is posted on, YYYY-MM-DD (default: today)")
+    export = commands.add_parser(
+        "export", help="write conversations, a chart's series or an agent table to a CSV or Excel file"
+    )
+    _export_arguments(export)
     sandbox = commands.add_parser("sandbox", help="run the local Rocket.Chat-compatible sandbox server")
     args = sys.argv[1:] if argv is None else argv
     if args[:1] != ["sandbox"]:
@@ -55,6 +59,26 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     else:
         sandbox_cli.add_arguments(sandbox)
     return parser
+
+
+def _export_arguments(export: argparse.ArgumentParser) -> None:
+    """`export conversations|chart NAME|agents NAME` and their options (bot/cli/export.py runs them)."""
+    kinds = export.add_subparsers(dest="export_what", metavar="WHAT", required=True)
+    for what, text in (
+        ("conversations", "one row per conversation of the range"),
+        ("chart", "the series behind !chart NAME"),
+        ("agents", "the table behind !agents NAME"),
+    ):
+        sub = kinds.add_parser(what, help=text)
+        if what != "conversations":
+            sub.add_argument("name", nargs="+", metavar="NAME", help="the metric, e.g. frt or Avg_response_time")
+        sub.add_argument("--range", default="", metavar="RANGE", help='e.g. "last month" (default: as in chat)')
+        sub.add_argument("--dept", metavar="NAME", help="one department")
+        if what == "conversations":
+            sub.add_argument("--agent", metavar="USERNAME", help="one agent's conversations")
+        sub.add_argument("--format", choices=("csv", "xlsx"), help="csv (default), or xlsx (default for -o *.xlsx)")
+        sub.add_argument("-o", "--output", default="-", metavar="FILE", help="the file to write; - or none: stdout")
+        sub.add_argument("--config", metavar="FILE", help="TOML config file (default: config.toml if present)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -77,6 +101,10 @@ def _main(argv: list[str] | None) -> int:
         from bot.cli import main as cli
 
         return {"run": cli.run, "check": cli.check, "ask": cli.ask, "digest": cli.digest_preview}[args.command](args)
+    if args.command == "export":
+        from bot.cli import export as cli_export
+
+        return cli_export.main(args)
     if args.command == "demo":
         try:
             from bot.cli import demo
