@@ -300,13 +300,11 @@ def register_export(router: Router) -> None:
     async def export(invocation: Invocation) -> Reply:
         services = services_of(invocation)
         request = parse_export(invocation.args)
+        if not invocation.room_id:  # `analytics-bot ask`: there is no room to post a file in
+            raise BadArgument(f"An export is a file posted in a room; from the command line use {code(CLI_EXAMPLE)}.")
         tools = getattr(services, "exports", None)
         if not isinstance(tools, ExportTools):
             return Reply(NOT_SET_UP)
-        if not invocation.room_id:
-            raise BadArgument(
-                "An export is a file posted in a room; from the command line use " + code(CLI_EXAMPLE) + "."
-            )
         if request.what == "conversations" and not await tools.rooms_access.may_view(invocation.asker):
             log.info("refused a conversations export to %s in %s", invocation.asker, invocation.room_id)
             return Reply(REFUSAL)

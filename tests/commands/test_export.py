@@ -8,6 +8,7 @@ import pytest
 from bot.commands.export import NOT_SET_UP, REFUSAL, parse_export
 from bot.commands.router import Invocation
 from bot.dates.grammar import parse_range
+from bot.errors import BadArgument
 from bot.runtime.dispatch import REFUSAL as ANALYTICS_REFUSAL
 from tests.exports.harness import MANAGER, NOW, TZ, demo_workspace, exporting, read_table
 
@@ -123,5 +124,6 @@ async def test_without_its_tools_the_command_says_exports_are_not_set_up() -> No
 async def test_from_the_command_line_ask_points_to_the_export_command() -> None:
     async with exporting(demo_workspace(days=3)) as exporter:
         spec, args = exporter.dispatcher.router.resolve("export conversations yesterday")
-        with pytest.raises(Exception, match='use `analytics-bot export conversations --range "last month" -o FILE`'):
+        del exporter.services.exports  # type: ignore[attr-defined]  # as `ask` builds its services
+        with pytest.raises(BadArgument, match='use `analytics-bot export conversations --range "last month" -o FILE`'):
             await spec.handler(Invocation(spec.name, args, MANAGER, "", NOW, exporter.services))
