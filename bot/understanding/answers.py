@@ -63,6 +63,13 @@ def cannot(answer: Unanswerable, prefix: str) -> str:
         lines.append("At what time should I post it? Say it with the time, e.g. “every weekday at 9am”.")
     elif answer.topic == "unknown" and unclear:
         lines.append(f"I can't answer that: I don't know what {echo(unclear, limit=60)} means here.")
+    elif answer.topic == "unread date":
+        lines.append(
+            f"I could not read {echo(unclear, limit=60)} as a period. I understand for example `today`, "
+            "`last week`, `last 30 days`, `October`, `since monday`, `1 May – 3 May`."
+        )
+    elif answer.topic == "too long":
+        lines.append("That is too long for me to read as a question: ask in one sentence.")
     elif answer.topic == "greeting":
         lines.append("Hello!")
     elif answer.topic != "empty":

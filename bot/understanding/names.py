@@ -101,7 +101,7 @@ def exact_names(
 
 def close_names(word: str, departments: Sequence[str], agents: Sequence[Agent]) -> list[Match]:
     """Names a single unknown word may be a typo of, best first (index 0..1 stands for the word's place)."""
-    if len(word) < 4:
+    if not 4 <= len(word) <= 40:
         return []
     scored: dict[tuple[str, str], float] = {}
     for entry in _entries(departments, agents, frozenset()):

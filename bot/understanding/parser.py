@@ -23,6 +23,7 @@ from bot.understanding.text import sentence
 from bot.understanding.when import DateOptions
 
 THRESHOLD = 0.6  # below this the reading is offered as a suggestion, not run
+MAX_TEXT, MAX_TOKENS = 400, 40  # a question is a sentence; longer text is not read (each word costs date lookups)
 UNKNOWN_WORD_COST = 0.25  # each word nothing explains lowers the confidence by this much
 
 
@@ -64,9 +65,13 @@ Outcome = Understood | Ambiguous | Unanswerable
 
 def understand(text: str, context: Context) -> Outcome:
     """The reading of one question (module docstring)."""
+    if len(text) > MAX_TEXT:
+        return Unanswerable("too long")
     said = sentence(text)
     if not said.tokens and not said.options:
         return Unanswerable("empty")
+    if len(said.tokens) > MAX_TOKENS:
+        return Unanswerable("too long")
     s = read_signals(said, context.dates, context.departments, context.agents)
     outcome = _decide(s, context)
     if isinstance(outcome, Understood):
@@ -78,6 +83,8 @@ def understand(text: str, context: Context) -> Outcome:
 
 def _checked(reading: Understood, s: Signals, context: Context) -> Outcome:
     """A reading is run only if the question had nothing in it that the reading would silently drop."""
+    if s.unread_date:
+        return Unanswerable("unread date", (s.unread_date,))
     if s.ambiguous_names:
         first = s.ambiguous_names[0]
         return Ambiguous(
@@ -179,12 +186,27 @@ def _digest(s: Signals) -> Outcome | None:
 
 
 def _export(s: Signals) -> Outcome | None:
+    """Conversations (one agent's, with `agent=`), an agent table or a chart's series, as a file; without a
+    period, the export command's own default."""
     if "export" not in s.cues or "now" in s.cues:
         return None
-    slots = t.Slots(departments=tuple(s.departments), format="xlsx" if "xlsx" in s.cues else None)
-    if s.dates:
-        return Understood(t.render("export", replace(slots, range=s.dates[0].text)))
-    return Ambiguous(tuple(Choice(r, t.render("export", replace(slots, range=r))) for r in t.EXPORT_RANGES))
+    slots = t.Slots(
+        range=s.dates[0].text if s.dates else None,
+        departments=tuple(s.departments[:1]),
+        format="xlsx" if "xlsx" in s.cues else None,
+    )
+    kind = "export agents" if "agents" in s.cues or s.ranks else "export chart" if "chart" in s.cues else None
+    if kind is None:
+        return Understood(t.render("export", replace(slots, agent=s.agents[0] if s.agents else None)))
+    named = _named_metrics(s)
+    if len(named) == 1:
+        return Understood(t.render(kind, replace(slots, metric=named[0])))
+    return _pick_metric(kind, named[:3] or list(t.SPEED_CHOICES if v.SPEED in s.metrics else t.ANY_CHOICES), slots)
+
+
+def _named_metrics(s: Signals) -> list[str]:
+    """The charts a question names ("busiest" is the conversations chart; "how fast" names none)."""
+    return list(dict.fromkeys(t.AS_CHART.get(m, m) for m in s.metrics if m != v.SPEED))
 
 
 def _topic(s: Signals) -> Outcome | None:
@@ -223,7 +245,8 @@ def _departments(s: Signals) -> Outcome | None:
         if not s.departments and not s.agents and "agents" not in s.cues:
             return Unanswerable("departments ranking", suggestion="departments")
         return None
-    if "list" in s.cues and not (s.dates or s.departments):
+    alone = not (s.metrics or s.cues - {"departments", "list"} or s.unknown or s.unknown_in_name_slot)
+    if ("list" in s.cues or alone) and not (s.dates or s.departments):
         return Understood(t.render("departments", t.Slots()))
     return None
 
@@ -250,9 +273,9 @@ def _range(s: Signals, context: Context) -> tuple[str | None, Ambiguous | None]:
 def _agents(s: Signals, slots: t.Slots) -> Outcome | None:
     if not (s.agents or "agents" in s.cues or ("who" in s.cues and (s.ranks or s.metrics))):
         return None
-    named = [m for m in s.metrics if m not in (v.SPEED, v.OPEN)]
-    charts = [t.AS_CHART.get(m, m) for m in named]
-    charts = list(dict.fromkeys(charts))
+    if not (s.metrics or s.ranks or s.dates or s.agents) and s.cues & {"count", "list"}:
+        return Understood(t.render("now", replace(slots, range=None)))  # "which agents are in Sales": who is on
+    charts = [m for m in _named_metrics(s) if not _counted_only_as_object(s, m)]
     if len(charts) == 1:
         return Understood(t.render("agents", replace(slots, metric=charts[0])))
     if len(charts) > 1:
@@ -267,7 +290,7 @@ def _agents(s: Signals, slots: t.Slots) -> Outcome | None:
 def _chart(s: Signals, slots: t.Slots) -> Outcome | None:
     if "chart" not in s.cues:
         return None
-    charts = list(dict.fromkeys(t.AS_CHART.get(m, m) for m in s.metrics if m != v.SPEED))
+    charts = [m for m in _named_metrics(s) if not _counted_only_as_object(s, m)]
     if len(charts) == 1:
         return Understood(t.render("chart", replace(slots, metric=charts[0])))
     if charts:
@@ -279,11 +302,20 @@ def _pick_metric(kind: str, metrics: Sequence[str], slots: t.Slots) -> Ambiguous
     return Ambiguous(tuple(Choice(v.SPOKEN[m], t.render(kind, replace(slots, metric=m))) for m in metrics))
 
 
+def _counted_only_as_object(s: Signals, metric: str) -> bool:
+    """ "how fast do we answer chats", "who answers chats fastest": the chats are what is timed, not a figure
+    asked for ("who answered the most chats" counts them)."""
+    timed = v.SPEED in s.metrics or bool(s.ranks & {"fast", "slow"})
+    counted = "count" in s.cues or bool(s.ranks & {"most", "least"})
+    return metric == v.CONVERSATIONS and timed and not counted
+
+
 def _figure(s: Signals, slots: t.Slots) -> Outcome | None:
-    if not s.metrics:
+    metrics = [m for m in s.metrics if not _counted_only_as_object(s, m)]
+    if not metrics:
         return None
-    targets = {t.FIGURE[m] for m in s.metrics if not (m == v.SPEED and len(s.metrics) > 1)}
-    charts = sorted(m for m in s.metrics if t.FIGURE[m][0] == "chart")
+    targets = {t.FIGURE[m] for m in metrics if not (m == v.SPEED and len(metrics) > 1)}
+    charts = sorted(m for m in metrics if t.FIGURE[m][0] == "chart")
     if charts and len(targets) == 1:
         return Understood(t.render("chart", replace(slots, metric=charts[0])))
     if charts:  # a chart-only figure and others: the chart for it, or the overview for the rest

@@ -19,20 +19,31 @@ from bot.understanding.text import Sentence, squash
 from bot.understanding.when import DATE_WORDS, DateOptions, Found, TimeOfDay, date_phrases, digest_days, time_of_day
 
 COMMON = frozenset(w for phrase in v.PHRASES for w in phrase) | v.STOP_WORDS | DATE_WORDS
+# Words a typo is corrected to ("respnse" → "response", "chtas" → "chats"): one letter wrong, missing, extra
+# or swapped, in a word of at least five letters ("rate" is not "rated", "conversion" not "conversation"),
+# or four for a date word ("tody").
+SPELLED = frozenset(w for w in (COMMON - v.STOP_WORDS) | DATE_WORDS if len(w) >= 4 and w.isalpha())
+TYPO_MIN_LENGTH = 5
+TYPO_SCORE = 0.9
+# Words that start or make a time phrase: left unread, they mean a period was not understood ("last wk").
+_DATE_CUES = frozenset({"last", "past", "previous", "since", "ago", "until", "till", "between"})
+_UNITS = frozenset({"day", "days", "date", "dates", "week", "weeks", "weekend", "weekends", "month", "months"})
+_UNITS |= {"year", "years", "quarter", "quarters", "so", "far", "today", "yesterday"}
+_UNREAD_DATES = _DATE_CUES | (DATE_WORDS - _UNITS - {"may", "march", "mar", "sat", "sun", "mon", "wed"})
 _STRONG_DIGEST = frozenset({"digest", "digests", "subscribe", "subscription", "schedule", "scheduled", "remind"})
 _RECURRING = frozenset({"every", "each", "daily", "weekly", "everyday", "recurring", "automatically"})
 _POSTING = frozenset({"post", "send", "share", "deliver", "summary", "summaries", "report", "numbers", "figures"})
 _COMPARING = frozenset({"compare", "compared", "comparison", "vs", "versus", "against"})
 _APART = frozenset({"to", "and", "with", "vs", "versus", "against", "than"})
-_TIME_METRICS = frozenset({v.FRT, v.BEST_FRT, v.ART, v.REACTION, v.DURATION, v.SPEED})
+_TIME_METRICS = frozenset({v.FRT, v.BEST_FRT, v.ART, v.REACTION, v.DURATION})  # named; not "how fast"
 
 
 @dataclass
 class Signals:
-    words: tuple[str, ...]
+    words: tuple[str, ...]  # lowercase, typos corrected
     departments: list[str] = field(default_factory=list)  # as Rocket.Chat spells them
     agents: list[str] = field(default_factory=list)
-    name_score: float = 1.0  # the weakest name match (1.0 exact)
+    name_score: float = 1.0  # the weakest name or spelling match (1.0 exact)
     ambiguous_names: list[list[Match]] = field(default_factory=list)  # one word, several close names
     dates: list[Found] = field(default_factory=list)
     digest: bool = False
@@ -44,6 +55,7 @@ class Signals:
     topics: list[str] = field(default_factory=list)
     unknown: list[str] = field(default_factory=list)  # as typed
     unknown_in_name_slot: list[str] = field(default_factory=list)
+    unread_date: str | None = None  # as typed: words of a time phrase the date grammar did not read
     asked: bool = False
 
     @property
@@ -62,9 +74,9 @@ def _slot(said: Sentence, start: int, end: int) -> bool:
 
 
 def read_signals(said: Sentence, dates: DateOptions, departments: Sequence[str], agents: Sequence[Agent]) -> Signals:
-    words = said.words
+    words = list(said.words)
     free = [True] * len(words)
-    found = Signals(words, asked=said.asked)
+    found = Signals(said.words, asked=said.asked)
 
     for option in said.options:  # `dept=NAME` typed inside a question: as Rocket.Chat spells it if known
         known = [d for d in departments if squash(d) == squash(option)]
@@ -76,6 +88,9 @@ def read_signals(said: Sentence, dates: DateOptions, departments: Sequence[str],
         found.name_score = min(found.name_score, match.score)
         for i in range(match.start, match.end):
             free[i] = False
+
+    _correct_typos(words, free, found, departments, agents)
+    found.words = tuple(words)
 
     recurring = any(w in _RECURRING for w in words)
     if any(w in _STRONG_DIGEST for w in words) or recurring:
@@ -100,6 +115,15 @@ def read_signals(said: Sentence, dates: DateOptions, departments: Sequence[str],
     if v.CONVERSATIONS in found.metrics and found.metric_set & _TIME_METRICS and "count" not in found.cues:
         found.metrics.remove(v.CONVERSATIONS)  # "time to pick up chats": chats are what is timed, not counted
 
+    unread = [i for i, w in enumerate(words) if free[i] and (w in _UNREAD_DATES or _odd_number(w))]
+    if unread:
+        first, last = unread[0], unread[-1]
+        while last + 1 < len(words) and free[last + 1] and words[last + 1] not in v.STOP_WORDS:
+            last += 1  # "last wk": the unknown word after the cue belongs to it
+        found.unread_date = " ".join(t.raw for t in said.tokens[first : last + 1])
+        for i in range(first, last + 1):
+            free[i] = False
+
     for i, word in enumerate(words):
         if not free[i] or word in COMMON or word.isdigit():
             continue
@@ -116,6 +140,41 @@ def read_signals(said: Sentence, dates: DateOptions, departments: Sequence[str],
         else:
             found.unknown.append(typed)
     return found
+
+
+def _odd_number(word: str) -> bool:
+    """A word with digits that is not a plain count ("12th", "3/4"): a date the grammar did not read."""
+    return any(c.isdigit() for c in word) and not word.isdigit()
+
+
+def _correct_typos(
+    words: list[str], free: Sequence[bool], found: Signals, departments: Sequence[str], agents: Sequence[Agent]
+) -> None:
+    """A word nobody knows that is one slip away from exactly one vocabulary word, and is not close to a
+    name, is read as that word ("chtas" → "chats"); the reading's confidence drops a little."""
+    for i, word in enumerate(words):
+        if not free[i] or word in COMMON or not word.isalpha() or not TYPO_MIN_LENGTH - 1 <= len(word) <= 40:
+            continue
+        matches = [w for w in SPELLED if abs(len(w) - len(word)) <= 1 and _one_slip(word, w)]
+        if len(word) < TYPO_MIN_LENGTH:  # four letters: only a date word ("tody"), too many others are close
+            matches = [w for w in matches if w in DATE_WORDS]
+        if len(matches) != 1 or close_names(word, departments, agents):
+            continue
+        words[i] = matches[0]
+        found.name_score = min(found.name_score, TYPO_SCORE)
+
+
+def _one_slip(a: str, b: str) -> bool:
+    """a and b differ by one letter changed, added, removed, or two neighbours swapped."""
+    if a == b:
+        return False
+    if len(a) == len(b):
+        diff = [k for k in range(len(a)) if a[k] != b[k]]
+        return len(diff) == 1 or (
+            len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]]
+        )
+    short, long = (a, b) if len(a) < len(b) else (b, a)
+    return any(long[:k] + long[k + 1 :] == short for k in range(len(long)))
 
 
 def _vocabulary(words: Sequence[str], free: list[bool], found: Signals) -> None:

@@ -24,7 +24,9 @@ TEMPLATES: Mapping[str, str] = MappingProxyType(
         "departments": "departments",
         "help": "help",
         "now": "now {dept}",  # queue, agents online, today so far
-        "export": "export conversations {range} {dept} {format}",
+        "export": "export conversations {range} {dept} {agent} {format}",
+        "export chart": "export chart {metric} {range} {dept} {format}",
+        "export agents": "export agents {metric} {range} {dept} {format}",
         "digest": "digest subscribe {time} {days} {dept} {digest_range}",
     }
 )
@@ -51,8 +53,6 @@ AS_CHART: Mapping[str, str] = MappingProxyType({v.BUSIEST: v.CONVERSATIONS, v.OP
 # When a ranking or chart names no metric, these are offered (at most three choices).
 SPEED_CHOICES = (v.FRT, v.ART)
 ANY_CHOICES = (v.CONVERSATIONS, v.FRT, v.ART)
-# An export with no period: offered periods.
-EXPORT_RANGES = ("yesterday", "last 7 days", "last month")
 
 # Questions the analytics cannot answer, and the command whose figures come closest (None: no suggestion).
 TOPICS: Mapping[str, tuple[str, str | None]] = MappingProxyType(
@@ -63,6 +63,10 @@ TOPICS: Mapping[str, tuple[str, str | None]] = MappingProxyType(
         "sla": ("SLA targets and breaches are not in the analytics I read", "overview productivity"),
         "tags": ("tags, topics and contact reasons are not in the analytics I read", "overview conversations"),
         "transcripts": ("I read figures, not what was written in conversations", None),
+        "percentiles": (
+            "Rocket.Chat's analytics give averages (and the best first response), not medians, percentiles or maximums",
+            "overview",
+        ),
         "future": ("I can only report on what has already happened", None),
         "part of a day": ("Rocket.Chat's analytics work in whole days, not hours", "overview"),
         "departments ranking": ("I show one department at a time, not a ranking of departments", "departments"),
@@ -81,6 +85,7 @@ class Slots:
     time: str | None = None  # HH:MM
     days: str | None = None  # as `!digest subscribe` reads them
     format: str | None = None  # "xlsx"
+    agent: str | None = None  # a username (exports of one agent's conversations)
     digest_range: str | None = None
 
 
@@ -113,6 +118,7 @@ def render(kind: str, slots: Slots) -> str:
         "time": slots.time or "",
         "days": slots.days or "",
         "format": slots.format or "",
+        "agent": ("agent=" + option_value(slots.agent)) if slots.agent else "",
         "digest_range": ("range=" + option_value(slots.digest_range)) if slots.digest_range else "",
     }
     return shown_as_is(TEMPLATES[kind].format(**fields))

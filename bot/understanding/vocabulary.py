@@ -47,7 +47,8 @@ _TABLE: tuple[tuple[str, str, str], ...] = (
      "frt, first response+, first response time+, first reply, first replies, first reply time+, "
      "time to first response, time to first reply, initial response+, first answer+, wait, waits, wait time+, "
      "waiting time+, time waiting, waited, asa, speed of answer, speed to answer, time to answer, "
-     "average speed of answer, avg frt, average frt, mean frt"),
+     "average speed of answer, avg frt, average frt, mean frt, longest wait+, shortest wait+, max wait, "
+     "maximum wait"),
     ("metric", BEST_FRT,
      "best frt, best first response+, best first response time+, fastest first response+, "
      "fastest first response time+, quickest first response+, best first reply, fastest first reply"),
@@ -79,9 +80,9 @@ _TABLE: tuple[tuple[str, str, str], ...] = (
     ("cue", "chart",
      "chart+, graph+, plot, plotted, trend+, trending, over time, per day, by day, each day, day by day, "
      "daily breakdown, sparkline, picture, visual, visualise, visualize, line chart, histogram, timeline, curve, "
-     "evolution, develop, developed, image, png, draw"),
+     "evolution, develop, developed, image, png, draw, by hour, per hour, hourly, by the hour, hour by hour"),
     ("cue", "now",
-     "now, right now, currently, at the moment, at this moment, this minute, live, queue, queued, in queue, "
+     "now, right now, currently, at the moment, at this moment, live, queue, queued, in queue, "
      "in the queue, in line, backlog, waiting, online, available, logged in, on shift, on duty, unassigned, "
      "pending, at present, still waiting, anyone waiting, anybody waiting, is anyone, is anybody"),
     ("cue", "export",
@@ -93,7 +94,7 @@ _TABLE: tuple[tuple[str, str, str], ...] = (
      "every evening, daily summary, daily report, daily digest, remind, recurring, automatically, each weekday, "
      "weekly"),
     ("cue", "departments", "department+, dept+, team+, group+, queues, desk+"),
-    ("cue", "list", "list, which, what, name, names, show, all, are there, do we have, exist"),
+    ("cue", "list", "list, which, what, name, names, show, all, are there, do we have, exist, which agent+"),
     ("cue", "help",
      "help, what can you do, what do you do, what can i ask, what can you answer, what do you know, "
      "how do you work, how does this work, how does it work, how to use, how do i use you, how do i use this, "
@@ -111,7 +112,7 @@ _TABLE: tuple[tuple[str, str, str], ...] = (
     ("cue", "thanks", "thanks, thank you, thx, cheers, great, cool, ok, okay, nice"),
     # Superlatives, which turn a question into a ranking of agents.
     ("rank", "fast", "fastest, quickest, most responsive, snappiest"),
-    ("rank", "slow", "slowest, least responsive, longest wait"),
+    ("rank", "slow", "slowest, least responsive"),
     ("rank", "most",
      "most, highest, biggest, largest, more, busiest agent+, hardest working, hardest, busiest person, "
      "busiest people"),
@@ -131,6 +132,9 @@ _TABLE: tuple[tuple[str, str, str], ...] = (
     ("topic", "transcripts",
      "transcript+, what was said, said, say, says, chat log+, conversation log+, wrote, written, complain, "
      "complained, complaint+"),
+    ("topic", "percentiles",
+     "median, medians, percentile+, p50, p75, p90, p95, p99, 90th, 95th, 99th, distribution, maximum, minimum, "
+     "max, min, longest wait+, shortest wait+, max wait, maximum wait"),
     # (Dates in the future and parts of days are found with the date phrases: bot.understanding.when.)
     ("topic", "future", "forecast, predict, prediction, expect, expected, will be, going to be"),
 )  # fmt: skip
@@ -175,7 +179,9 @@ STOP_WORDS = word_set(
     day days week weeks month months year years quarter quarters time times period periods date dates
     today yesterday lately recently recent currently happen happened happening going go goes went
     doing did done has have guys team people folks everyone everybody someone somebody anyone anybody
-    customers customer visitors visitor clients client current
+    customers customer visitors visitor clients client current close closed handle handled handles
+    took take takes served serve receive received talk talked came come arrive arrived sent perform performed
+    performing performance doing
     """
 )
 # Words that cannot be told from a department's or agent's name by their place alone ("did Sales have").

@@ -145,3 +145,10 @@ async def test_echoed_words_mention_nobody() -> None:
 )
 def test_what_counts_as_a_number(text: str, number: int | None) -> None:
     assert choice_number(text) == number
+
+
+async def test_a_long_text_is_not_read_as_a_question() -> None:
+    bench = Bench()
+    said = await bench.say("how many chats last week " * 30)
+    assert said.startswith("That is too long for me to read as a question: ask in one sentence.")
+    assert bench.ran == []
