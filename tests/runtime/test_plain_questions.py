@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -17,12 +18,13 @@ import pytest
 from bot.commands.router import Reply
 from bot.config import Settings
 from bot.errors import TransportError
+from bot.rocketchat.models import IncomingMessage
 from bot.runtime.app import BotApp
 from bot.runtime.dispatch import APOLOGY, REFUSAL, Dispatcher
-from bot.runtime.pipeline import Command
+from bot.runtime.pipeline import Command, Drop, Pipeline
 from bot.sandbox import Sandbox
 from bot.understanding.directory import Directory
-from bot.understanding.reader import Reader
+from bot.understanding.reader import Addressed, Reader
 from tests import harness
 from tests.harness import Poster, Replies, running_bot
 
@@ -191,3 +193,49 @@ async def test_someone_without_access_gets_the_refusal_for_a_question(sb: Sandbo
         question = await olivia.post(dm, "how many chats did Sales have last week?")
         answer = (await replies.answer_to(question))["msg"]
     assert answer == REFUSAL
+
+
+NOW = datetime(2026, 11, 18, 9, 0, tzinfo=UTC)
+
+
+def message(text: str, sender: str = "maria", rid: str = "r-1") -> IncomingMessage:
+    return IncomingMessage(
+        id="m1", rid=rid, text=text, sender_id=f"u-{sender}", sender_username=sender, ts=NOW, updated_at=NOW
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "room_type", "expected"),
+    [
+        ("!overview last week", "c", ("overview last week", Addressed.PREFIX)),
+        ("!how many chats", "d", ("how many chats", Addressed.PREFIX)),
+        ("@analytics-bot how many chats?", "c", ("how many chats?", Addressed.MENTION)),
+        ("how many chats?", "d", ("how many chats?", Addressed.DIRECT)),
+        ("how many chats?", "c", Drop.NOT_A_COMMAND),
+        ("2", "c", ("2", Addressed.CHOICE)),  # maria was asked in r-1
+        ("2", "p", ("2", Addressed.CHOICE)),
+        ("3", "c", Drop.NOT_A_COMMAND),  # not one of the choices
+        ("2 more coffees", "c", Drop.NOT_A_COMMAND),
+    ],
+)
+def test_how_a_message_was_addressed(text: str, room_type: str, expected: tuple[str, Addressed] | Drop) -> None:
+    def awaiting(room_id: str, asker: str, said: str) -> bool:
+        return (room_id, asker) == ("r-1", "maria") and said in ("1", "2")
+
+    pipeline = Pipeline(bot_user_id="u-bot", bot_username="analytics-bot", awaiting=awaiting)
+    outcome = pipeline.classify(message(text), now=NOW, room_type=room_type, member=True)
+    if isinstance(expected, Drop):
+        assert outcome is expected
+    else:
+        assert isinstance(outcome, Command)
+        assert (outcome.text, outcome.addressed) == expected
+
+
+def test_a_bare_number_from_someone_else_or_elsewhere_is_plain_chat() -> None:
+    def awaiting(room_id: str, asker: str, said: str) -> bool:
+        return (room_id, asker) == ("r-1", "maria")
+
+    pipeline = Pipeline(bot_user_id="u-bot", bot_username="analytics-bot", awaiting=awaiting)
+    for text, sender, rid in (("1", "admin", "r-1"), ("1", "maria", "r-2")):
+        outcome = pipeline.classify(message(text, sender, rid), now=NOW, room_type="c", member=True)
+        assert outcome is Drop.NOT_A_COMMAND
