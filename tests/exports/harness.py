@@ -87,6 +87,15 @@ class Exporter:
             m for m in self.sb.store.messages.values() if m["u"]["_id"] == BOT_USER_ID and m.get("file") is not None
         ]
 
+    def stray_lines(self, answer: str) -> list[str]:
+        """The bot's text messages other than the answer itself: progress lines that should be gone. (When the
+        command's id is known the progress line becomes the answer; otherwise it is removed.)"""
+        return [
+            m["msg"]
+            for m in self.sb.store.messages.values()
+            if m["u"]["_id"] == BOT_USER_ID and not m.get("file") and m["msg"] != answer
+        ]
+
     def files(self) -> list[tuple[str, bytes]]:
         """(name, bytes) of every file the bot has posted, in order."""
         return [(m["file"]["name"], self.sb.store.upload_data[m["file"]["_id"]]) for m in self.file_messages()]

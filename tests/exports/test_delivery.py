@@ -9,7 +9,6 @@ import pytest
 
 from bot.exports.delivery import ExportTooLarge, package, size_text
 from bot.exports.table import Column, Table
-from bot.sandbox.demo import BOT_USER_ID
 from bot.sandbox.store import MessageChanged
 from tests.exports.harness import Exporter, demo_workspace, exporting, read_table
 
@@ -24,11 +23,6 @@ async def all_rows(exporter: Exporter, command: str = COMMAND) -> list[list[Any]
     before = len(exporter.files())
     await exporter.say(command)
     return read_table(*exporter.files()[before])
-
-
-def leftovers(exporter: Exporter) -> list[dict[str, Any]]:
-    """The bot's messages in the room other than files: progress lines that should be gone."""
-    return [m for m in exporter.sb.store.messages.values() if m["u"]["_id"] == BOT_USER_ID and not m.get("file")]
 
 
 async def test_a_csv_over_the_limit_is_zipped_and_says_so() -> None:
@@ -51,7 +45,7 @@ async def test_what_is_still_too_big_is_split_into_parts_that_each_fit(fmt: str,
         text = await exporter.say(command)
         parts = exporter.files()[1:]
         captions = [m["attachments"][0]["description"] for m in exporter.file_messages()[1:]]
-        left = leftovers(exporter)
+        left = exporter.stray_lines(text)
     assert len(parts) > 1 and all(len(data) <= limit for _, data in parts)
     assert [name for name, _ in parts] == [
         f"conversations-2026-10-01-2026-10-31-sales-part-{i}-of-{len(parts)}.{fmt}" + (".zip" if fmt == "csv" else "")
@@ -68,7 +62,7 @@ async def test_what_is_still_too_big_is_split_into_parts_that_each_fit(fmt: str,
 async def test_an_export_that_cannot_fit_says_how_to_narrow_it_and_posts_nothing() -> None:
     async with exporting(demo_workspace(FileUpload_MaxFileSize=400)) as exporter:
         text = await exporter.say(COMMAND)
-        files, left = exporter.files(), leftovers(exporter)
+        files, left = exporter.files(), exporter.stray_lines(text)
     assert text.startswith("This export is ")
     assert "it does not fit in 10 files under Rocket.Chat's upload limit of 400 B. Ask for a shorter range" in text
     assert "Usage: `!export" in text
@@ -79,7 +73,7 @@ async def test_a_failed_upload_says_why_and_posts_nothing() -> None:
     async with exporting() as exporter:
         exporter.sb.fault("rooms.media/", status=500)
         text = await exporter.say(COMMAND)
-        files, left = exporter.files(), leftovers(exporter)
+        files, left = exporter.files(), exporter.stray_lines(text)
     assert text == "The export could not be posted: Rocket.Chat failed while storing the file. Nothing was posted."
     assert files == [] and left == []
 
@@ -93,7 +87,7 @@ async def test_when_a_later_part_fails_the_parts_already_posted_are_removed() ->
 
         exporter.sb.store.listen(fail_after_first_file)
         text = await exporter.say(COMMAND)
-        files, left = exporter.files(), leftovers(exporter)
+        files, left = exporter.files(), exporter.stray_lines(text)
     assert text.startswith("The export could not be posted: Rocket.Chat failed while storing file 2 of ")
     assert text.endswith("Nothing was posted.")
     assert files == [] and left == []
