@@ -243,3 +243,27 @@ async def test_only_people_who_may_see_analytics_get_live_figures() -> None:
 
             assert await ask("jane") == REFUSAL
             assert (await ask("maria")).startswith("*Live now* · Wed 18 Nov 2026, Europe/Berlin\n")
+
+
+HOSTILE = [
+    "!now dept=",
+    "!now dept=@all",
+    '!now dept="Sales',
+    "!now dept=" + "x" * 5000,
+    "!now ```",
+    "!now \x00 \u202e",
+    "!now dept=Sales dept=Support",
+    "!now @here #general",
+    "!now dept=١",
+]
+
+
+async def test_hostile_text_gets_an_answer_never_an_apology(monkeypatch: pytest.MonkeyPatch) -> None:
+    async with serving(monkeypatch, morning=False) as (_, _, answer):
+        replies = [await answer(text) for text in HOSTILE]
+    assert not [reply for reply in replies if answering.APOLOGY in reply]
+    assert all(reply.endswith("Examples: `!now`, `!now dept=Sales`") for reply in replies)
+    assert not [reply for reply in replies if "@here" in reply.replace("`@here", "")]
+    assert replies[0].startswith("`dept=` needs a value")
+    assert replies[6].startswith("`dept=` is given twice")
+    assert replies[7].startswith("`!now` shows the current moment and takes only `dept=NAME`, not `@here` `#general`")
