@@ -88,12 +88,12 @@ class Exporter:
         ]
 
     def stray_lines(self, answer: str) -> list[str]:
-        """The bot's text messages other than the answer itself: progress lines that should be gone. (When the
-        command's id is known the progress line becomes the answer; otherwise it is removed.)"""
+        """Progress lines still in the room after the answer `answer`: none may stay. (When the command's id is
+        known the progress line becomes the answer; otherwise it is removed.)"""
         return [
             m["msg"]
             for m in self.sb.store.messages.values()
-            if m["u"]["_id"] == BOT_USER_ID and not m.get("file") and m["msg"] != answer
+            if m["u"]["_id"] == BOT_USER_ID and m["msg"].startswith("Exporting…") and m["msg"] != answer
         ]
 
     def files(self) -> list[tuple[str, bytes]]:
