@@ -57,6 +57,8 @@ def cannot(answer: Unanswerable, prefix: str) -> str:
         listing = _names(answer.options)
         known = f" Departments: {listing}." if listing else ""
         lines.append(f"I don't know a department {echo(unclear, limit=40)}.{known}")
+    elif answer.topic == "several departments":
+        lines.append(f"I show one department at a time: ask about {_names(answer.options, 'or')}.")
     elif answer.topic == "unsure":
         lines.append(f"I'm not sure what {echo(unclear, limit=60)} means here.")
     elif answer.topic == "digest time":
@@ -80,5 +82,8 @@ def cannot(answer: Unanswerable, prefix: str) -> str:
     return "\n".join(lines)
 
 
-def _names(names: Sequence[str]) -> str:
-    return ", ".join(echo(n, limit=40) for n in names[:20])
+def _names(names: Sequence[str], last: str = "") -> str:
+    shown = [echo(n, limit=40) for n in names[:20]]
+    if last and len(shown) > 1:
+        return ", ".join(shown[:-1]) + f" {last} " + shown[-1]
+    return ", ".join(shown)

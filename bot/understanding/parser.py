@@ -54,7 +54,7 @@ class Ambiguous:
 
 @dataclass(frozen=True)
 class Unanswerable:
-    topic: str  # a key of targets.TOPICS, or "unknown", "unsure", "unknown department", "greeting", ...
+    topic: str  # a key of targets.TOPICS, or "unknown", "unsure", "unknown department", "several departments", ...
     unclear: tuple[str, ...] = ()  # words it did not understand, as typed
     suggestion: str | None = None  # the closest command it can run, without the prefix (never run unasked)
     options: tuple[str, ...] = field(default=())  # e.g. the departments there are
@@ -73,7 +73,7 @@ def understand(text: str, context: Context) -> Outcome:
     if len(said.tokens) > MAX_TOKENS:
         return Unanswerable("too long")
     s = read_signals(said, context.dates, context.departments, context.agents)
-    outcome = _decide(s, context)
+    outcome = _decide(s)
     if isinstance(outcome, Understood):
         return _checked(outcome, s, context)
     if isinstance(outcome, Unanswerable) and outcome.suggestion and (s.unknown_in_name_slot or s.ambiguous_names):
@@ -114,26 +114,35 @@ def _with_name(command: str, kind: str, name: str, s: Signals) -> str:
     return t.shown_as_is(f"{words} dept={t.option_value(','.join([*s.departments, name]))}")
 
 
-def _decide(s: Signals, context: Context) -> Outcome:
+def _decide(s: Signals) -> Outcome:
+    """Several departments (other than for a digest, which covers several): one reading per department to
+    choose from, as every other command shows one department at a time."""
+    if len(s.departments) < 2 or s.digest:
+        return _decide_one(s)
+    readings = [_decide_one(replace(s, departments=[d])) for d in s.departments[:3]]
+    if all(isinstance(r, Understood) for r in readings):
+        pairs = zip(s.departments[:3], readings, strict=True)
+        choices = tuple(Choice(d, r.command) for d, r in pairs if isinstance(r, Understood))
+        return Ambiguous(choices, note="I show one department at a time")
+    first = readings[0]
+    if isinstance(first, Unanswerable) and all(
+        isinstance(r, Unanswerable) and r.topic == first.topic for r in readings
+    ):
+        return replace(first, suggestion=None)  # the same answer for each; a suggestion would name only one
+    return Unanswerable("several departments", options=tuple(s.departments))
+
+
+def _decide_one(s: Signals) -> Outcome:
     for step in (_future, _help, _alert, _digest, _export, _topic, _now, _departments):
         outcome = step(s)
         if outcome is not None:
             return outcome
-    rng, compared = _range(s, context)
-    if isinstance(compared, Ambiguous):
+    rng, compared = _range(s)
+    if compared is not None:
         return compared
-    if len(s.departments) > 1:  # one reading per department, to choose from
-        readings = [_read(s, t.Slots(range=rng, departments=(d,))) for d in s.departments[:3]]
-        if all(isinstance(r, Understood) for r in readings):
-            pairs = zip(s.departments[:3], readings, strict=True)
-            choices = tuple(Choice(d, r.command) for d, r in pairs if isinstance(r, Understood))
-            return Ambiguous(choices, note="I show one department at a time")
-    return _read(s, t.Slots(range=rng, departments=tuple(s.departments[:1])))
-
-
-def _read(s: Signals, slots: t.Slots) -> Outcome:
-    for step in (_agents, _chart, _figure, _overview):
-        outcome = step(s, slots)
+    slots = t.Slots(range=rng, departments=tuple(s.departments))
+    for step2 in (_agents, _chart, _figure, _overview):
+        outcome = step2(s, slots)
         if outcome is not None:
             return outcome
     if s.cues & {"greeting", "thanks"} and not s.unknown:
@@ -169,20 +178,18 @@ def _digest(s: Signals) -> Outcome | None:
     )
     if s.time.text:
         return Understood(t.render("digest", replace(slots, time=s.time.text)))
-    if s.time.hour is not None:
-        hour = s.time.hour
-        times = (
-            (("12:00", "noon"), ("00:00", "midnight"))
-            if hour == 12
-            else (
-                (f"{hour:02d}:00", "morning"),
-                (f"{hour + 12:02d}:00", "evening"),
-            )
-        )
+    if s.time.hour is not None:  # "at 5": five in the morning or in the evening?
+        times = _either_half_of_the_day(s.time.hour)
         return Ambiguous(
-            tuple(Choice(f"{at} ({when})", t.render("digest", replace(slots, time=at))) for at, when in times)
+            tuple(Choice(f"{at} ({half})", t.render("digest", replace(slots, time=at))) for at, half in times)
         )
     return Unanswerable("digest time", suggestion=t.render("digest", replace(slots, time="09:00")))
+
+
+def _either_half_of_the_day(hour: int) -> tuple[tuple[str, str], tuple[str, str]]:
+    if hour == 12:
+        return ("12:00", "noon"), ("00:00", "midnight")
+    return (f"{hour:02d}:00", "morning"), (f"{hour + 12:02d}:00", "evening")
 
 
 def _export(s: Signals) -> Outcome | None:
@@ -192,7 +199,7 @@ def _export(s: Signals) -> Outcome | None:
         return None
     slots = t.Slots(
         range=s.dates[0].text if s.dates else None,
-        departments=tuple(s.departments[:1]),
+        departments=tuple(s.departments),
         format="xlsx" if "xlsx" in s.cues else None,
     )
     kind = "export agents" if "agents" in s.cues or s.ranks else "export chart" if "chart" in s.cues else None
@@ -235,7 +242,7 @@ def _now(s: Signals) -> Outcome | None:
         if s.metrics:
             return None  # "how long were customers waiting last week": a figure, read below
         return Unanswerable("history of now", suggestion=t.render("now", t.Slots(departments=tuple(s.departments))))
-    return Understood(t.render("now", t.Slots(departments=tuple(s.departments[:1]))))
+    return Understood(t.render("now", t.Slots(departments=tuple(s.departments))))
 
 
 def _departments(s: Signals) -> Outcome | None:
@@ -251,7 +258,7 @@ def _departments(s: Signals) -> Outcome | None:
     return None
 
 
-def _range(s: Signals, context: Context) -> tuple[str | None, Ambiguous | None]:
+def _range(s: Signals) -> tuple[str | None, Ambiguous | None]:
     """The range of the question: none, one, or a comparison of two, which the overview makes itself when the
     second period is the one before the first ("this week with last week")."""
     if not s.dates:

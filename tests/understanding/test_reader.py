@@ -152,3 +152,8 @@ async def test_a_long_text_is_not_read_as_a_question() -> None:
     said = await bench.say("how many chats last week " * 30)
     assert said.startswith("That is too long for me to read as a question: ask in one sentence.")
     assert bench.ran == []
+
+
+async def test_several_departments_where_one_reading_cannot_choose_say_so() -> None:
+    said = await Bench().say("fastest agent in Sales and Support")
+    assert said.splitlines()[0] == "I show one department at a time: ask about `Sales` or `Support`."
