@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.replies.markup import code, echo
+from bot.replies.markup import code, echo, escape
 from bot.understanding import targets as t
 from bot.understanding.parser import Ambiguous, Unanswerable
 
@@ -33,7 +33,8 @@ def read_as(prefix: str, command: str) -> str:
 
 def ask_back(question: Ambiguous, prefix: str) -> str:
     """ "Did you mean 1) first response time or 2) average response time?" and the commands behind them."""
-    labels = [f"{n}) {echo(c.label, limit=60)}" for n, c in enumerate(question.choices, start=1)]
+    # Labels are the bot's words or names from the server (escaped as replies escape department names).
+    labels = [f"{n}) {escape(c.label, limit=60)}" for n, c in enumerate(question.choices, start=1)]
     listed = ", ".join(labels[:-1]) + " or " + labels[-1]
     numbers = ", ".join(str(n) for n in range(1, len(labels))) + f" or {len(labels)}"
     lead = f"{question.note}: did you mean" if question.note else "Did you mean"

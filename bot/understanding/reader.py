@@ -28,6 +28,7 @@ from enum import Enum
 
 from bot.commands.router import Reply, Router
 from bot.config import Settings
+from bot.replies.markup import code
 from bot.understanding.answers import ask_back, cannot, read_as, what_i_answer
 from bot.understanding.names import Agent
 from bot.understanding.parser import Ambiguous, Context, Understood, understand
@@ -230,7 +231,7 @@ class Reader:
     def _unavailable(self, command: str) -> str:
         name = command.split(maxsplit=1)[0]
         return (
-            f"That needs the {self.router.prefix}{name} command, which this bot does not have yet.\n"
+            f"That needs the {code(self.router.prefix + name)} command, which this bot does not have yet.\n"
             + what_i_answer(self.router.prefix)
         )
 

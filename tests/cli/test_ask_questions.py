@@ -37,7 +37,7 @@ async def test_json_says_what_was_understood_and_the_result_is_that_commands(sb:
 async def test_an_ambiguous_question_is_exit_2_with_its_choices(sb: Sandbox) -> None:
     code, out, err = await run(["ask", "who was the fastest agent on 5 March 2024?", "--json"], env_for(sb))
     assert code == 2
-    assert err.startswith("Did you mean 1) `first response time` or 2) `average response time`? Answer 1 or 2.")
+    assert err.startswith("Did you mean 1) first response time or 2) average response time? Answer 1 or 2.")
     assert json.loads(out)["choices"] == [
         "!agents Avg_first_response_time 5 Mar 2024",
         "!agents Avg_response_time 5 Mar 2024",

@@ -142,7 +142,7 @@ async def test_an_ambiguous_question_is_asked_back_and_the_number_answers_it(
         sentinel = await maria.post(MANAGERS, "!help")
         await replies.answer_to(sentinel)
     assert asked.splitlines() == [
-        "Did you mean 1) `first response time` or 2) `average response time`? Answer 1 or 2.",
+        "Did you mean 1) first response time or 2) average response time? Answer 1 or 2.",
         "1) `!agents Avg_first_response_time this month`",
         "2) `!agents Avg_response_time this month`",
     ]

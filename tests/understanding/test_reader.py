@@ -46,7 +46,7 @@ async def test_an_ambiguous_question_is_asked_back_and_answered_by_number() -> N
     bench = Bench()
     asked = await bench.say("who was the fastest agent this month")
     assert asked == (
-        "Did you mean 1) `first response time` or 2) `average response time`? Answer 1 or 2.\n"
+        "Did you mean 1) first response time or 2) average response time? Answer 1 or 2.\n"
         "1) `!agents Avg_first_response_time this month`\n"
         "2) `!agents Avg_response_time this month`"
     )
@@ -108,7 +108,7 @@ async def test_someone_who_may_not_see_analytics_is_refused_before_any_name_is_l
 async def test_a_command_the_bot_does_not_have_yet_is_said_not_run() -> None:
     bench = Bench(commands=("overview", "chart", "agents", "departments", "digest", "help"))
     said = await bench.say("is anyone waiting?")
-    assert said.startswith("That needs the !now command, which this bot does not have yet.")
+    assert said.startswith("That needs the `!now` command, which this bot does not have yet.")
     assert bench.ran == []
 
 
