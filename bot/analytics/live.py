@@ -353,7 +353,7 @@ class LiveService:
                 return Unavailable(caps.missing[QUEUE])
             read = await self._read(("inquiries", dept), lambda: api_live.queued_inquiries(self.api, dept))
             reads.append(read)
-            counts = Counter(names.get(i.department_id or "", "no department") for i in read.value)
+            counts = Counter(_department_name(i.department_id, None, names) for i in read.value)
             split = tuple(counts.most_common()) if dept is None and len(counts) > 1 else ()
             return Queue(len(read.value), min((i.since for i in read.value), default=None), split)
 
@@ -535,12 +535,19 @@ def _seconds(value: Any) -> float | None:
     return numeric(value) or None
 
 
+def _department_name(ident: str | None, given: str | None, names: dict[str, str]) -> str:
+    """A department's name; a chat may have none, or name one deleted since (Rocket.Chat keeps the id)."""
+    if not ident:
+        return "no department"
+    return names.get(ident) or given or "a deleted department"
+
+
 def _chats(listed: tuple[api_live.RoomList, api_live.RoomList], names: dict[str, str]) -> Chats:
     opened, held = listed
     per: dict[str, list[int]] = {}
     for index, rooms in enumerate((opened.rooms, held.rooms)):
         for room in rooms:
-            name = names.get(room.department_id or "") or room.department_name or "no department"
+            name = _department_name(room.department_id, room.department_name, names)
             per.setdefault(name, [0, 0])[index] += 1
     ordered = sorted(per.items(), key=lambda item: (-sum(item[1]), item[0].lower()))
     return Chats(len(opened.rooms), len(held.rooms), tuple((name, o, h) for name, (o, h) in ordered))

@@ -191,8 +191,13 @@ async def test_names_from_the_server_are_echoed_never_raw(monkeypatch: pytest.Mo
         clock.at(9, 0)
         sb.enqueue(department="dep-sales")
         sb.enqueue(department="dep-support")
+        sb.enqueue()
+        sb.store.departments.pop("dep-support")  # deleted since: its chats keep the id
         reply = await answer("!now")
-    assert reply.splitlines()[1] == "*Queue* 2 waiting · longest 0s (since 09:00:00) · `@all *Sales*` 1, `Support` 1"
+    assert reply.splitlines()[1] == (
+        "*Queue* 3 waiting · longest 0s (since 09:00:00) · `@all *Sales*` 1, `a deleted department` 1, "
+        "`no department` 1"
+    )
 
 
 @pytest.mark.parametrize(
