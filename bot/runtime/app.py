@@ -37,6 +37,7 @@ from bot.config import Settings
 from bot.dates.grammar import DateRangeError, parse_range
 from bot.digests.service import Digests
 from bot.errors import AuthFailed, ConfigError, InvalidResponse, RateLimited, TransportError
+from bot.replies.pictures import warm_up
 from bot.rocketchat.ids import reply_id
 from bot.rocketchat.models import IncomingMessage
 from bot.rocketchat.realtime import RealtimeClient, websocket_url
@@ -106,7 +107,8 @@ class BotApp:
         check_default_ranges(settings, clock())
         self.rest = RestClient(settings, http=http, clock=clock, sleep=sleep)
         if services is None:
-            services = Services(AnalyticsService(self.rest, clock=clock, tz=settings.timezone), settings, clock)
+            analytics = AnalyticsService(self.rest, clock=clock, tz=settings.timezone, sleep=sleep)  # shared by all
+            services = Services(analytics, settings, clock)
         self.router = router or build_router(settings)
         self.access = Access(
             self.rest,
@@ -139,6 +141,7 @@ class BotApp:
         self._stopping = False
         self._sleep = sleep
         self.services = services
+        self._warming: asyncio.Task[None] | None = None
         self.digests: Digests | None = None
         self.sessions = 0  # realtime sessions established and caught up
         self._session_change = asyncio.Condition()
@@ -181,6 +184,9 @@ class BotApp:
                 await scheduler
         finally:
             await self.dispatcher.drain()
+            if self._warming is not None and not self._warming.done():
+                self._warming.cancel()  # the chart thread finishes on its own; nobody waits for it
+                await asyncio.gather(self._warming, return_exceptions=True)
             await self.rest.aclose()
             if self.state is not None:
                 self.state.close()
@@ -190,7 +196,8 @@ class BotApp:
         state = await asyncio.to_thread(State, self.settings.state_file)
         self.state = state
         await asyncio.to_thread(state.prune_commands, before=self.clock() - JOURNAL_KEEP)
-        self.digests = Digests(self.settings, state, self.rest, clock=self.clock, sleep=self._sleep)
+        shared = self.services.analytics if isinstance(self.services, Services) else None
+        self.digests = Digests(self.settings, state, self.rest, clock=self.clock, sleep=self._sleep, analytics=shared)
         if isinstance(self.services, Services):
             self.services.digests = self.digests
         await self.digests.sync_config()
@@ -347,9 +354,16 @@ class BotApp:
             # Start-up garbage (imports, config, the first catch-up) will live as long as the process: moving it
             # out of the collector's view keeps full collections short (bench/latency.py saw 22-40 ms pauses).
             gc.freeze()
+            if not isinstance(self.services, Services) or self.services.pictures:
+                self._warming = asyncio.get_running_loop().create_task(self._warm_charts(), name="chart warm-up")
         async with self._session_change:
             self.sessions += 1
             self._session_change.notify_all()
+
+    async def _warm_charts(self) -> None:
+        """Import and warm matplotlib on a chart thread once connected, so no `!chart` imports it."""
+        if await warm_up():
+            gc.freeze()  # its import garbage lives as long as the process, like the start-up garbage
 
     async def wait_for_session(self, count: int) -> None:
         """Wait until `count` sessions have been established and caught up (tests, readiness probes)."""
