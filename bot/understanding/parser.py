@@ -24,7 +24,7 @@ from bot.understanding.when import DateOptions
 
 THRESHOLD = 0.6  # below this the reading is offered as a suggestion, not run
 MAX_TEXT, MAX_TOKENS = 400, 40  # a question is a sentence; longer text is not read (each word costs date lookups)
-UNKNOWN_WORD_COST = 0.25  # each word nothing explains lowers the confidence by this much
+UNKNOWN_WORD_COST = 0.5  # a word nothing explains: the reading is suggested, not run
 
 
 @dataclass(frozen=True)

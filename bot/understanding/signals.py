@@ -19,6 +19,9 @@ from bot.understanding.text import Sentence, squash
 from bot.understanding.when import DATE_WORDS, DateOptions, Found, TimeOfDay, date_phrases, digest_days, time_of_day
 
 COMMON = frozenset(w for phrase in v.PHRASES for w in phrase) | v.STOP_WORDS | DATE_WORDS
+# Words that mean nothing more when they stand alone; any other word left over is not understood (a word of a
+# longer phrase, like "weekday" of "each weekday", is not understood alone).
+KNOWN_ALONE = frozenset(p[0] for p in v.PHRASES if len(p) == 1) | v.STOP_WORDS | DATE_WORDS
 # Words a typo is corrected to ("respnse" → "response", "chtas" → "chats"): one letter wrong, missing, extra
 # or swapped, in a word of at least five letters ("rate" is not "rated", "conversion" not "conversation"),
 # or four for a date word ("tody").
@@ -32,6 +35,9 @@ _UNITS |= {"year", "years", "quarter", "quarters", "so", "far", "today", "yester
 _UNREAD_DATES = _DATE_CUES | (DATE_WORDS - _UNITS - {"may", "march", "mar", "sat", "sun", "mon", "wed"})
 _STRONG_DIGEST = frozenset({"digest", "digests", "subscribe", "subscription", "schedule", "scheduled", "remind"})
 _RECURRING = frozenset({"every", "each", "daily", "weekly", "everyday", "recurring", "automatically"})
+# Days in the plural are a schedule ("on mondays", "weekends"); "on monday" is a date.
+_SCHEDULE_DAYS = frozenset({"mondays", "tuesdays", "wednesdays", "thursdays", "fridays", "saturdays", "sundays"})
+_SCHEDULE_DAYS |= {"weekdays", "weekends", "workdays"}
 _POSTING = frozenset({"post", "send", "share", "deliver", "summary", "summaries", "report", "numbers", "figures"})
 _COMPARING = frozenset({"compare", "compared", "comparison", "vs", "versus", "against"})
 _APART = frozenset({"to", "and", "with", "vs", "versus", "against", "than"})
@@ -92,7 +98,7 @@ def read_signals(said: Sentence, dates: DateOptions, departments: Sequence[str],
     _correct_typos(words, free, found, departments, agents)
     found.words = tuple(words)
 
-    recurring = any(w in _RECURRING for w in words)
+    recurring = any(w in _RECURRING or w in _SCHEDULE_DAYS for w in words)
     if any(w in _STRONG_DIGEST for w in words) or recurring:
         time = time_of_day(words)
         days, used = digest_days(words)
@@ -125,7 +131,7 @@ def read_signals(said: Sentence, dates: DateOptions, departments: Sequence[str],
             free[i] = False
 
     for i, word in enumerate(words):
-        if not free[i] or word in COMMON or word.isdigit():
+        if not free[i] or word in KNOWN_ALONE or word.isdigit():
             continue
         typed = said.tokens[i].raw
         close = close_names(word, departments, agents)
@@ -156,8 +162,8 @@ def _correct_typos(
         if not free[i] or word in COMMON or not word.isalpha() or not TYPO_MIN_LENGTH - 1 <= len(word) <= 40:
             continue
         matches = [w for w in SPELLED if abs(len(w) - len(word)) <= 1 and _one_slip(word, w)]
-        if len(word) < TYPO_MIN_LENGTH:  # four letters: only a date word ("tody"), too many others are close
-            matches = [w for w in matches if w in DATE_WORDS]
+        if len(word) < TYPO_MIN_LENGTH:  # four letters: only to a longer date word ("tody"); too much is close
+            matches = [w for w in matches if w in DATE_WORDS and len(w) >= TYPO_MIN_LENGTH]
         if len(matches) != 1 or close_names(word, departments, agents):
             continue
         words[i] = matches[0]

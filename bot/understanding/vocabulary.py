@@ -111,8 +111,8 @@ _TABLE: tuple[tuple[str, str, str], ...] = (
     ("cue", "greeting", "hi, hello, hey, good morning, morning, hiya, yo, howdy"),
     ("cue", "thanks", "thanks, thank you, thx, cheers, great, cool, ok, okay, nice"),
     # Superlatives, which turn a question into a ranking of agents.
-    ("rank", "fast", "fastest, quickest, most responsive, snappiest"),
-    ("rank", "slow", "slowest, least responsive"),
+    ("rank", "fast", "fastest, quickest, most responsive, snappiest, shortest"),
+    ("rank", "slow", "slowest, least responsive, longest"),
     ("rank", "most",
      "most, highest, biggest, largest, more, busiest agent+, hardest working, hardest, busiest person, "
      "busiest people"),
@@ -181,7 +181,7 @@ STOP_WORDS = word_set(
     doing did done has have guys team people folks everyone everybody someone somebody anyone anybody
     customers customer visitors visitor clients client current close closed handle handled handles
     took take takes served serve receive received talk talked came come arrive arrived sent perform performed
-    performing performance doing
+    performing performance doing no yes nope yeah before after room channel
     """
 )
 # Words that cannot be told from a department's or agent's name by their place alone ("did Sales have").

@@ -226,6 +226,9 @@ def digest_days(words: Sequence[str]) -> tuple[str | None, frozenset[int]]:
         elif word in ("weekend", "weekends"):
             days += ["sat", "sun"]
             used.add(i)
+        elif len(ends := word.split("-")) == 2 and all(e in _DAY_CODES for e in ends):  # "mon-fri" typed whole
+            days += [_DAY_CODES[ends[0]], "-", _DAY_CODES[ends[1]]]
+            used.add(i)
         elif word in _DAY_CODES and (word not in _ONLY_AFTER_A_PREPOSITION or (i and words[i - 1] in _EVERY)):
             days.append(_DAY_CODES[word])
             used.add(i)

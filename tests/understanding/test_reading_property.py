@@ -1,6 +1,6 @@
 """The property behind "I read this as": whatever is asked, and whatever the workspace's departments are
 called, the command that line shows is exactly the command that ran — and nothing runs without it unless the
-text was typed as a command."""
+text was typed as a command. And nothing the reader writes (echoed words, names) can mention anyone."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from bot.understanding import vocabulary
 from bot.understanding.answers import READ_AS
 from bot.understanding.names import Agent
 from bot.understanding.reader import Addressed
+from tests.mentions import SERVER_MENTION
 from tests.understanding.reading import AGENTS, DEPARTMENTS, Bench
 
 pytestmark = pytest.mark.anyio
@@ -75,3 +76,5 @@ async def test_the_reading_shown_is_the_command_that_ran(
                 pytest.fail(f"{text!r} ran {ran[0]!r} without saying how it was read")
             assert ran[0] == f"{spec.name} {args}".strip()
         assert READ_AS not in "\n".join(said.splitlines()[1:]) or said.startswith(READ_AS)
+        own = [line for line in said.splitlines() if not line.startswith("ran ")]  # not the stub command's
+        assert SERVER_MENTION.search("\n".join(own)) is None, said
