@@ -105,7 +105,8 @@ def describe_transport_error(exc: TransportError) -> str:
 ANSWER_TRIES = 3  # a transient failure is retried twice before the asker hears of it ...
 ANSWER_BUDGET = 20.0  # ... and only while the answer can still come within this many seconds
 ANSWER_PAUSES = (1.0, 2.0)
-SEND_BASE, SEND_CAP = 1.0, 30.0  # backoff between attempts to post a reply, up to the command's deadline
+SEND_BASE, SEND_CAP = 1.0, 30.0
+SEND_CONCURRENCY = 16  # backoff between attempts to post a reply, up to the command's deadline
 APOLOGY = "Sorry, something went wrong on my side (ref {ref}). An admin can find it in the bot's log."
 
 
@@ -145,6 +146,9 @@ class Dispatcher:
         self._sleep = sleep
         self._rng = rng or random.Random()
         self._slots = asyncio.Semaphore(concurrency)
+        # Replies posted at once: a burst of finished answers would otherwise queue hundreds of requests in
+        # httpx's pool, which scans its queue on every event (bench/burst.py: most of the CPU of 1000 at once).
+        self._sending = asyncio.Semaphore(SEND_CONCURRENCY)
         self._tasks: set[asyncio.Task[None]] = set()
         self._active: set[str] = set()  # message ids being answered by this process
 
@@ -252,9 +256,10 @@ class Dispatcher:
         attempt = 0
         while True:
             try:
-                stored = await self.sender.send_message(
-                    message.rid, fit(reply.text), msg_id=reply_id(message.id), tmid=message.tmid
-                )
+                async with self._sending:
+                    stored = await self.sender.send_message(
+                        message.rid, fit(reply.text), msg_id=reply_id(message.id), tmid=message.tmid
+                    )
                 break
             except AuthFailed:
                 raise  # fatal for the bot; the command stays pending for the next run
