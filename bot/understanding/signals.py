@@ -62,7 +62,6 @@ class Signals:
     unknown: list[str] = field(default_factory=list)  # as typed
     unknown_in_name_slot: list[str] = field(default_factory=list)
     unread_date: str | None = None  # as typed: words of a time phrase the date grammar did not read
-    asked: bool = False
 
     @property
     def metric_set(self) -> set[str]:
@@ -82,7 +81,7 @@ def _slot(said: Sentence, start: int, end: int) -> bool:
 def read_signals(said: Sentence, dates: DateOptions, departments: Sequence[str], agents: Sequence[Agent]) -> Signals:
     words = list(said.words)
     free = [True] * len(words)
-    found = Signals(said.words, asked=said.asked)
+    found = Signals(said.words)
 
     for option in said.options:  # `dept=NAME` typed inside a question: as Rocket.Chat spells it if known
         known = [d for d in departments if squash(d) == squash(option)]

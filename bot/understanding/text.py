@@ -62,7 +62,6 @@ class Sentence:
 
     tokens: tuple[Token, ...]
     options: tuple[str, ...]
-    asked: bool  # ended with a question mark
 
     @property
     def words(self) -> tuple[str, ...]:
@@ -91,9 +90,8 @@ def sentence(text: str) -> Sentence:
         return " "
 
     flat = _OPTION.sub(lift, flat)
-    asked = flat.rstrip().endswith("?")
     tokens = [Token(word, word.lower()) for word in _WORD.findall(_expand(flat))]
-    return Sentence(tuple(tokens), tuple(o for o in options if o), asked)
+    return Sentence(tuple(tokens), tuple(o for o in options if o))
 
 
 def squash(text: str) -> str:

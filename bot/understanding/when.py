@@ -33,9 +33,6 @@ DATE_WORDS = (
 _ONLY_AFTER_A_PREPOSITION = frozenset({"may", "march", "mar", "sat", "sun", "mon", "wed", "jun", "dec", "second"})
 _PREPOSITIONS = frozenset({"in", "since", "on", "during", "for", "from", "until", "till", "of", "by", "last", "this"})
 _FILLERS = frozenset({"for", "in", "the", "during", "on", "over", "of", "within", "across", "throughout"})
-_DATE_SHAPE = re.compile(
-    r"\d{4}|\d{1,4}[./\-]\d{1,2}(?:[./\-]\d{1,4})?|q[1-4]|\d{4}-?w\d{1,2}|w\d{1,2}|\d+(?:st|nd|rd|th)"
-)
 # Words of phrases the grammar refuses with an explanation: the future and parts of a day.
 _REFUSED = re.compile(
     r"tomorrow|tmrw|next|upcoming|coming|later|tonight|hours?|hrs?|minutes?|mins?|morning|afternoon|evening|noon"
@@ -77,7 +74,8 @@ class Found:
 
 
 def _dateish(word: str) -> bool:
-    return word in DATE_WORDS or any(c.isdigit() for c in word) or bool(_DATE_SHAPE.fullmatch(word))
+    """Could be part of a date: a date word, or anything with a digit (2026-11-01, Q3, W46, 1st, 30)."""
+    return word in DATE_WORDS or any(c.isdigit() for c in word)
 
 
 def _parses(words: Sequence[str], options: DateOptions) -> DateRange | None:
@@ -161,7 +159,6 @@ def _refused(word: str) -> bool:
 # --- digests: at what time, on which days -------------------------------------------------------------------
 
 _TIME = re.compile(r"(?P<h>\d{1,2})(?::(?P<m>\d{2}))?(?P<half>am|pm|h)?")
-_HALF = frozenset({"am", "pm", "a.m", "p.m"})
 _DAY_CODES = {d: d[:3] for d in _FULL_DAYS}
 _DAY_CODES |= {d + "s": d[:3] for d in list(_DAY_CODES)}
 _DAY_CODES |= {"mon": "mon", "tue": "tue", "tues": "tue", "wed": "wed", "thu": "thu", "thur": "thu", "thurs": "thu"}
@@ -194,7 +191,7 @@ def time_of_day(words: Sequence[str]) -> TimeOfDay:
         if before not in ("at", "around", "by", "@") and not explicit:
             continue
         hour, minute = int(match["h"]), int(match["m"] or 0)
-        used = {i} | ({i + 1} if after in _HALF or after in ("am", "pm", "oclock") else set())
+        used = {i} | ({i + 1} if after.replace(".", "") in ("am", "pm", "oclock") else set())
         if minute > 59 or hour > 23 or (half in ("am", "pm") and not 1 <= hour <= 12):
             return TimeOfDay(None, used=frozenset(used))
         if half in ("am", "pm"):
