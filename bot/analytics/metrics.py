@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from bot.errors import BadArgument
-from bot.replies.markup import code, escape
+from bot.replies.markup import code, echo
 
 
 @dataclass(frozen=True)
@@ -29,7 +29,16 @@ METRICS: tuple[Metric, ...] = (
     Metric(
         "Avg_chat_duration",
         True,
-        ("chat duration", "duration", "avg chat duration", "average chat duration"),
+        (
+            "chat duration",
+            "duration",
+            "avg chat duration",
+            "average chat duration",
+            "aht",  # the industry's average handle time is the chat's duration
+            "handle time",
+            "average handle time",
+            "avg handle time",
+        ),
         True,
         False,
     ),
@@ -85,6 +94,19 @@ for _metric in METRICS:
 _LONGEST = max(len(k.split()) for k in _LOOKUP)
 
 
+# Industry words that are not one of Rocket.Chat's seven charts: what to offer instead, and why.
+_NEAR_MISSES: dict[str, tuple[tuple[str, ...], str]] = {
+    "wait": (("Avg_first_response_time",), "a visitor's wait for a first reply; `!now` shows who waits now"),
+    "wait time": (("Avg_first_response_time",), "a visitor's wait for a first reply; `!now` shows who waits now"),
+    "waiting time": (("Avg_first_response_time",), "a visitor's wait for a first reply; `!now` shows who waits now"),
+    "queue": ((), "the queue is live, not a chart: `!now` shows it"),
+    "backlog": ((), "the queue is live, not a chart: `!now` shows it"),
+    "csat": ((), "Rocket.Chat's analytics have no satisfaction (CSAT) chart"),
+    "satisfaction": ((), "Rocket.Chat's analytics have no satisfaction (CSAT) chart"),
+    "rating": ((), "Rocket.Chat's analytics have no satisfaction (CSAT) chart"),
+}
+
+
 def metric_names_text() -> str:
     return ", ".join(code(m.name) for m in METRICS)
 
@@ -92,17 +114,47 @@ def metric_names_text() -> str:
 def split_metric(words: list[str]) -> tuple[Metric, list[str]]:
     """Take the longest run of leading words that names a metric; return it and the words left.
 
-    Raises BadArgument with a "did you mean" suggestion and the list of names."""
+    Raises BadArgument suggesting the one or two metrics the whole phrase is closest to (typos included:
+    "avg reponse time" is Avg_response_time, not Avg_first_response_time), and the list of names."""
     if not words:
         raise BadArgument(f"Which chart? Name one of {metric_names_text()} (or e.g. “frt”, “response time”).")
     for size in range(min(_LONGEST, len(words)), 0, -1):
         metric = _LOOKUP.get(_key(" ".join(words[:size])))
         if metric is not None:
             return metric, words[size:]
-    guess = _key(words[0])
-    close = difflib.get_close_matches(guess, list(_LOOKUP), n=1, cutoff=0.6)
-    hint = f" Did you mean {code(_LOOKUP[close[0]].name)}?" if close else ""
+    size, names, why = _suggest(words)
+    shown = " ".join(words[: max(size, 1)])
+    hint = ""
+    if names:
+        options = " or ".join(code(name) for name in names)
+        hint = f" Did you mean {options}" + (f" ({why})?" if why else "?")
+    elif why:
+        hint = f" {why[0].upper()}{why[1:]}."
     raise BadArgument(
-        f"I don't know the chart “{escape(words[0], limit=40)}”.{hint} "
-        f"Charts: {metric_names_text()} (aliases like “frt”, “response time”, “chat duration” work too)."
+        f"I don't know the chart {echo(shown, limit=40)}.{hint} "
+        f"Charts: {metric_names_text()} (aliases like “frt”, “response time”, “aht” work too)."
     )
+
+
+def _suggest(words: list[str]) -> tuple[int, list[str], str]:
+    """(how many leading words were meant as the name, up to two metric names, a note) for an unknown name.
+
+    Each run of 1..4 leading words is compared as a whole with every name and alias; the best-scoring
+    metrics win, so a typo inside a longer name still points at that name."""
+    scores: dict[str, tuple[float, int]] = {}
+    note = ""
+    for size in range(min(_LONGEST + 1, len(words)), 0, -1):
+        phrase = _key(" ".join(words[:size]))
+        if phrase in _NEAR_MISSES and not note:
+            names, note = _NEAR_MISSES[phrase]
+            return size, list(names), note
+        for key, metric in _LOOKUP.items():
+            ratio = difflib.SequenceMatcher(None, phrase, key).ratio()
+            if ratio >= 0.75 and ratio > scores.get(metric.name, (0.0, 0))[0]:
+                scores[metric.name] = (ratio, size)
+    ranked = sorted(scores.items(), key=lambda item: -item[1][0])
+    if not ranked:
+        return 1, [], ""
+    best = ranked[0][1][0]
+    names = [name for name, (ratio, _) in ranked[:2] if ratio >= best - 0.05]
+    return ranked[0][1][1], names, ""

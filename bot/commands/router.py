@@ -90,9 +90,14 @@ class Router:
         name = self._names.get(word.lower())
         if name is None:
             close = difflib.get_close_matches(word.lower(), list(self._names), n=1, cutoff=0.6)
-            hint = f" Did you mean {code(self.prefix + self._names[close[0]])}?" if close else ""
             listing = ", ".join(code(self.prefix + n) for n in self.specs)
-            raise UnknownCommand(f"I don't know the command {echo(word, limit=30)}.{hint} Commands: {listing}.")
+            if close:  # the likely command, with its usage, so the retry is right the first time
+                meant = self.specs[self._names[close[0]]]
+                raise UnknownCommand(
+                    f"I don't know the command {echo(word, limit=30)}. Did you mean {code(self.prefix + meant.name)}?"
+                    f"\n{self.usage(meant)}"
+                )
+            raise UnknownCommand(f"I don't know the command {echo(word, limit=30)}. Commands: {listing}.")
         return self.specs[name], args.strip()
 
     def usage(self, spec: Spec) -> str:

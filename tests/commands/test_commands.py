@@ -156,7 +156,7 @@ async def test_departments_list(sb: Sandbox) -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("!chart respons time", "I don't know the chart “respons”. Did you mean `Avg_response_time`?"),
+        ("!chart respons time", "I don't know the chart `respons time`. Did you mean `Avg_response_time`?"),
         ("!chart", "Which chart?"),
         ("!overview last week dept=Marketing", "There is no department “Marketing”."),
         ("!overview last week dept=sup", "Did you mean `dept=Support`?"),
