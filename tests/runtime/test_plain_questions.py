@@ -2,11 +2,13 @@
 ambiguous one answered by its number, one the bot cannot answer, and the prefix form left exactly as it was.
 
 Until the reader is wired into `bot/runtime/dispatch.py` and `app.py` (issue 15), `ReadingBotApp` applies
-that wiring here: the same few lines, so these tests exercise what the running bot will do.
+that wiring here: the same few lines, so these tests exercise what the running bot will do. Once the
+dispatcher takes a reader itself, the real bot runs unchanged (and the stand-in can go).
 """
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -83,9 +85,13 @@ class ReadingBotApp(BotApp):
         return await super()._start_digests()
 
 
+WIRED = "reader" in inspect.signature(Dispatcher.__init__).parameters
+
+
 @pytest.fixture(autouse=True)
 def reading_bot(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setattr(harness, "BotApp", ReadingBotApp)
+    if not WIRED:
+        monkeypatch.setattr(harness, "BotApp", ReadingBotApp)
     yield
 
 
