@@ -142,12 +142,11 @@ def _suggest(words: list[str]) -> tuple[int, list[str], str]:
     Each run of 1..4 leading words is compared as a whole with every name and alias; the best-scoring
     metrics win, so a typo inside a longer name still points at that name."""
     scores: dict[str, tuple[float, int]] = {}
-    note = ""
     for size in range(min(_LONGEST + 1, len(words)), 0, -1):
         phrase = _key(" ".join(words[:size]))
-        if phrase in _NEAR_MISSES and not note:
-            names, note = _NEAR_MISSES[phrase]
-            return size, list(names), note
+        if phrase in _NEAR_MISSES:
+            meant, note = _NEAR_MISSES[phrase]
+            return size, list(meant), note
         for key, metric in _LOOKUP.items():
             ratio = difflib.SequenceMatcher(None, phrase, key).ratio()
             if ratio >= 0.75 and ratio > scores.get(metric.name, (0.0, 0))[0]:
@@ -156,5 +155,5 @@ def _suggest(words: list[str]) -> tuple[int, list[str], str]:
     if not ranked:
         return 1, [], ""
     best = ranked[0][1][0]
-    names = [name for name, (ratio, _) in ranked[:2] if ratio >= best - 0.05]
-    return ranked[0][1][1], names, ""
+    close = [name for name, (ratio, _) in ranked[:2] if ratio >= best - 0.05]
+    return ranked[0][1][1], close, ""

@@ -32,6 +32,7 @@ from bot.analytics.service import AnalyticsService
 from bot.commands.analytics import Services, register_analytics
 from bot.commands.digest import register_digest
 from bot.commands.help import register_help
+from bot.commands.now import register_now
 from bot.commands.router import Router
 from bot.config import Settings
 from bot.dates.grammar import DateRangeError, parse_range
@@ -70,6 +71,7 @@ def build_router(settings: Settings) -> Router:
     router = Router(prefix=settings.prefix)
     register_analytics(router)
     register_digest(router)
+    register_now(router)  # before help, so `!help` lists it
     register_help(router)
     return router
 
