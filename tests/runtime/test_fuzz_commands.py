@@ -22,7 +22,7 @@ from bot.sandbox import Sandbox
 from tests.analytics_data import analytics_workspace
 from tests.commands.answering import APOLOGY, Answer, answering
 
-COMMANDS = ["overview", "ov", "chart", "graph", "agents", "departments", "digest", "help", "Overview", "nosuch"]
+COMMANDS = ["overview", "ov", "chart", "graph", "agents", "departments", "digest", "now", "help", "Overview", "nosuch"]
 ACTIONS = ["subscribe", "list", "unsubscribe", "pause", "resume", "now", "preview", "SUBSCRIBE"]
 WORDS = [
     "conversations", "productivity", "frt", "Avg_response_time", "response", "time", "Total_messages", "last", "week",
