@@ -351,11 +351,13 @@ def _total(values: Sequence[float]) -> float:
 
 
 def _mean(values: Sequence[float]) -> float | None:
-    """The exact mean (`math.fsum`); when the sum passes the float range on the way, the mean of the values each
-    divided by the count first, which cannot (`fsum` raises OverflowError rather than answering inf)."""
+    """The exact mean (`math.fsum`); when the sum passes the float range on the way (`fsum` raises OverflowError
+    rather than answering inf), the sum of the values' halves divided by the count, doubled: that sum is at most
+    half the largest float, so it cannot pass the range (dividing by the count alone can: three times the largest
+    float, each divided by 3, still overflowed)."""
     if not values:
         return None
     try:
         return math.fsum(values) / len(values)
     except OverflowError:
-        return math.fsum(v / len(values) for v in values)
+        return math.fsum(v / 2 / len(values) for v in values) * 2

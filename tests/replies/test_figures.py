@@ -238,6 +238,13 @@ def test_chart_summary_takes_any_finite_floats(points: list[float], is_time: boo
     assert summary.text()
 
 
+def test_chart_summary_of_the_largest_floats() -> None:
+    """Three times the largest float, each divided by 3, still passes the float range inside `fsum`."""
+    top = 1.7976931348623157e308
+    assert chart_summary("Total_conversations", ["3/9", "3/10", "3/11"], [top] * 3, is_time=False).text()
+    assert chart_summary("Avg_response_time", ["3/9", "3/10", "3/11"], [top] * 3, is_time=True).text()
+
+
 def test_table_is_a_code_block_with_right_aligned_quantities() -> None:
     text = table(
         ["Agent", "% of Conversations", "Busiest"],
