@@ -8,7 +8,8 @@ stops the bot with StateError instead of silently starting empty: it holds peopl
 Runs are keyed by (subscription, local date): a day's digest is recorded as `posting` *before* it is
 sent and `posted` after, so a crash in between is reconciled on the next start and a day can never
 be posted twice (rocketchat-realtime-rest.md §2.4: the deterministic message id makes a resend idempotent).
-Commands are journaled the same way (`journal.py`): pending when seen, answered when Rocket.Chat took the reply.
+Commands are journaled the same way (`journal.py`): pending when seen, answered when Rocket.Chat took the reply;
+alerts' incidents too (`incidents.py`): opening before their message is sent, resolving before their resolution.
 
 The file is in WAL mode with `synchronous = NORMAL`: a commit survives the bot being killed at any point
 (what exactly-once is tested against) without an fsync per command; after a power loss the last commits
@@ -28,10 +29,12 @@ from datetime import UTC, date, datetime, time
 from pathlib import Path
 
 from bot.errors import BotError
+from bot.state.incidents import SCHEMA as INCIDENTS_SCHEMA
+from bot.state.incidents import AlertRecord, IncidentRecord, Incidents
 from bot.state.journal import SCHEMA as COMMANDS_SCHEMA
 from bot.state.journal import CommandRecord, Journal
 
-SCHEMA_VERSION = 2  # 1: subscriptions and runs; 2: + the command journal
+SCHEMA_VERSION = 3  # 1: subscriptions and runs; 2: + the command journal; 3: + alerts and incidents
 SECTIONS = ("conversations", "productivity", "departments", "agents", "trend")
 
 _SCHEMA = (
@@ -67,9 +70,10 @@ CREATE TABLE runs (
 );
 """
     + COMMANDS_SCHEMA
+    + INCIDENTS_SCHEMA
 )
 # What upgrading a file of version N (the key) to N + 1 runs, inside the same transaction as the new version.
-_MIGRATIONS = {1: COMMANDS_SCHEMA}
+_MIGRATIONS = {1: COMMANDS_SCHEMA, 2: INCIDENTS_SCHEMA}
 
 
 _INSERT_SUBSCRIPTION = (
@@ -370,6 +374,46 @@ class State:
     def prune_commands(self, *, before: datetime) -> int:
         with self._transaction() as db:
             return Journal.prune(db, before=before)
+
+    # --- alerts and incidents (incidents.py) ------------------------------------------------------
+
+    def add_alert(self, alert: AlertRecord) -> AlertRecord:
+        with self._transaction() as db:
+            return replace(alert, id=Incidents.add(db, alert))
+
+    def alerts(self, *, room_id: str | None = None) -> list[AlertRecord]:
+        with self._lock:
+            return Incidents.alerts(self._db, room_id)
+
+    def update_alert(self, alert_id: int, **columns: object) -> bool:
+        with self._transaction() as db:
+            return Incidents.update(db, alert_id, **columns)
+
+    def remove_alert(self, alert_id: int) -> bool:
+        with self._transaction() as db:
+            return Incidents.remove(db, alert_id)
+
+    def sync_alerts(self, wanted: list[AlertRecord], *, now: datetime) -> list[AlertRecord]:
+        """Make the config-managed alerts match `[[alert]]` entries (by name), keeping their incidents."""
+        with self._transaction() as db:
+            Incidents.sync_config(db, wanted, now=now)
+        return [a for a in self.alerts() if a.source == "config"]
+
+    def begin_incident(self, incident: IncidentRecord) -> bool:
+        with self._transaction() as db:
+            return Incidents.begin(db, incident)
+
+    def live_incident(self, alert_id: int) -> IncidentRecord | None:
+        with self._lock:
+            return Incidents.live(self._db, alert_id)
+
+    def incidents(self, alert_id: int) -> list[IncidentRecord]:
+        with self._lock:
+            return Incidents.history(self._db, alert_id)
+
+    def change_incident(self, alert_id: int, started_at: datetime, **columns: object) -> None:
+        with self._transaction() as db:
+            Incidents.change(db, alert_id, started_at, **columns)
 
 
 def _row(sub: Subscription) -> tuple[object, ...]:

@@ -61,12 +61,12 @@ def test_a_version_1_file_is_upgraded_in_place_keeping_its_subscriptions(tmp_pat
     sub = state.add(Subscription(0, None, "chat", "r-1", "managers", time(9), "UTC", frozenset({0, 1, 2, 3, 4})))
     state.close()
     db = sqlite3.connect(path)  # make it look like a file written by the version without the journal
-    db.executescript("DROP TABLE commands; PRAGMA user_version = 1;")
+    db.executescript("DROP TABLE commands; DROP TABLE incidents; DROP TABLE alerts; PRAGMA user_version = 1;")
     db.close()
     upgraded = State(path)
     assert [s.id for s in upgraded.subscriptions()] == [sub.id]
     assert upgraded.record_command(command("m1"), now=NOW).status == PENDING
     upgraded.close()
     db = sqlite3.connect(path)
-    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
     db.close()
