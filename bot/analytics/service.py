@@ -25,7 +25,7 @@ from bot.analytics.sharing import Ages, AnalyticsSource, CoalescingSource, Quest
 from bot.dates.grammar import DateRange, previous_period
 from bot.errors import BadArgument, InvalidResponse
 from bot.replies.figures import parse_hhmmss
-from bot.replies.markup import code, escape
+from bot.replies.markup import echo
 
 __all__ = [
     "AgentRow",
@@ -168,17 +168,17 @@ class AnalyticsService:
         if len(exact) == 1:
             return exact[0]
         if len(exact) > 1:
-            ids = ", ".join(code(d.id) for d in exact)
+            ids = ", ".join(echo(d.id, limit=40) for d in exact)
             raise BadArgument(
-                f"Several departments are called “{escape(name, limit=40)}” ({ids}); rename one in "
+                f"Several departments are called {echo(name, limit=40)} ({ids}); rename one in "
                 "Omnichannel → Departments so they can be told apart."
             )
         partial = [d.name for d in departments if wanted in d.name.lower()]
         close = partial or difflib.get_close_matches(name, [d.name for d in departments], n=3, cutoff=0.5)
-        quoted = ", ".join(code(f'dept="{n}"' if " " in n else f"dept={n}") for n in close[:3])
+        quoted = ", ".join(echo(f'dept="{n}"' if " " in n else f"dept={n}") for n in close[:3])
         hint = f" Did you mean {quoted}?" if close else ""
-        listing = ", ".join(d.name for d in departments) or "none"
-        raise BadArgument(f"There is no department “{escape(name, limit=40)}”.{hint} Departments: {listing}.")
+        listing = ", ".join(echo(d.name, limit=40) for d in departments) or "none"
+        raise BadArgument(f"There is no department {echo(name, limit=40)}.{hint} Departments: {listing}.")
 
     async def figures(self, section: str, rng: DateRange, department: Department | None) -> Figures:
         """One overview section ("Conversations" or "Productivity") for one range."""

@@ -2,7 +2,9 @@
 
 Every reply echoes what was resolved (range label, dates, time zone, department), how many
 conversations the figures rest on and when they were read ("as of 10:42": answers are shared between
-askers and kept briefly), so nobody misreads a number; anything typed that is echoed back is escaped.
+askers and kept briefly), so nobody misreads a number. Names and values from the server are echoed
+(`echo` in prose, `cell` in tables) unless the bot has read them as a number, weekday or hour
+(`server_value`); range labels are the date grammar's own words and need no echo.
 Chart pictures are drawn on chart threads (`bot.replies.pictures`), never on the event loop.
 """
 
@@ -37,10 +39,11 @@ from bot.replies.figures import (
     label,
     number,
     parse_hhmmss,
+    server_value,
     sparkline,
     table,
 )
-from bot.replies.markup import code, escape
+from bot.replies.markup import cell, code, echo
 from bot.replies.pictures import ChartsUnavailable, charts_available, render_line_chart_async
 
 log = logging.getLogger(__name__)
@@ -93,8 +96,8 @@ def resolve_range(services: Services, command: str, text: str) -> DateRange:
 
 
 def heading(title: str, rng: DateRange, tz: str, department: Department | None) -> str:
-    where = f" · department {escape(department.name, limit=60)}" if department else ""
-    return f"*{title}* · {escape(rng.label, limit=60)}: {date_range_text(rng.start, rng.end, tz)}{where}"
+    where = f" · department {echo(department.name, limit=60)}" if department else ""
+    return f"*{title}* · {rng.label}: {date_range_text(rng.start, rng.end, tz)}{where}"
 
 
 def based_on(count: int, as_of: datetime, tz: str) -> str:
@@ -115,18 +118,17 @@ def show_value(key: str, value: Any) -> str:
         # Rocket.Chat answers "00:00:00" when no conversation has the metric: that is no data, not 0 s.
         seconds = parse_hhmmss(value)
         if seconds is None:
-            return escape(str(value), limit=20)
+            return echo(str(value), limit=20)
         return duration(seconds) if seconds > 0 else NO_DATA
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return number(value)
-    return escape(str(value), limit=40)
+    return server_value(value) or echo(str(value), limit=40)
 
 
 def render_overview(report: OverviewReport, tz: str) -> str:
     lines = [heading("Omnichannel overview", report.range, tz, report.department)]
     lines.append(
-        f"Compared with {escape(report.previous.label, limit=60)}: "
-        f"{date_range_text(report.previous.start, report.previous.end, '')}"
+        f"Compared with {report.previous.label}: {date_range_text(report.previous.start, report.previous.end, '')}"
     )
     for section, figures in report.sections.items():
         lines.append(f"*{label(section)}*")
@@ -162,7 +164,7 @@ def render_agents(report: AgentsReport, tz: str) -> str:
         rows = []
         for rank, row in enumerate(report.rows, start=1):
             shown = duration(row.value) if report.metric.is_time and row.value is not None else row.shown
-            rows.append([str(rank), escape(row.agent, limit=30), shown])
+            rows.append([str(rank), cell(row.agent, limit=30), server_value(shown) or cell(shown, limit=20)])
         lines.append(table(["#", label("Agent"), label(report.column)], rows, max_rows=40))
     lines.append(based_on(report.conversations, report.as_of, tz))
     return "\n".join(lines)
@@ -257,7 +259,7 @@ def register_analytics(router: Router) -> None:
         found = await services.analytics.departments()
         if not found:
             return Reply("There are no Omnichannel departments in this workspace.")
-        rows = [[escape(d.name, limit=40), "yes" if d.enabled else "no"] for d in found]
+        rows = [[cell(d.name, limit=40), "yes" if d.enabled else "no"] for d in found]
         quoted = code('dept="Customer Success"')
         hint = f"Name one with {code('dept=Sales')}; quote names with spaces: {quoted}."
         return Reply("*Departments*\n" + table(["Department", "Enabled"], rows, max_rows=60) + "\n" + hint, data=found)

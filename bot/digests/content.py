@@ -16,8 +16,8 @@ from datetime import date, datetime, timedelta
 from bot.analytics.metrics import BY_NAME
 from bot.analytics.service import AnalyticsService, Department, Figures, as_of_text
 from bot.dates.grammar import DateRange, parse_range, previous_period
-from bot.replies.figures import date_range_text, delta, duration, number, sparkline
-from bot.replies.markup import escape, fit
+from bot.replies.figures import date_range_text, delta, duration, number, server_value, sparkline
+from bot.replies.markup import echo, fit
 from bot.state.store import Subscription
 
 
@@ -73,7 +73,7 @@ async def build_digest(
     week = figures[2] if week_ago else None
     total = int(conv.number("Total_conversations") or 0)
 
-    lines = [f"*Daily digest* · {escape(rng.label, limit=40)}: {date_range_text(rng.start, rng.end, sub.tz)}"]
+    lines = [f"*Daily digest* · {rng.label}: {date_range_text(rng.start, rng.end, sub.tz)}"]
     if late:
         lines.append(f"⏰ {late}")
     compare = [f"vs {_short(day_before.start)}"] + ([f"vs {_short(week_ago.start)}"] if week_ago else [])
@@ -95,8 +95,9 @@ async def build_digest(
         ]
         change_text = " · ".join(f"{c} {w}" for c, w in zip(changes, compare, strict=False))
         detail = [f"{number(conv.number('Total_messages') or 0)} messages"]
-        if str(conv.values.get("Busiest_time", "-")) != "-":
-            detail.append(f"busiest hour {escape(str(conv.values['Busiest_time']), limit=20)}")
+        busiest_time = conv.values.get("Busiest_time", "-")
+        if server_value(busiest_time) != "-":
+            detail.append(f"busiest hour {server_value(busiest_time) or echo(str(busiest_time), limit=20)}")
         lines.append(
             f"*Conversations* {number(total)}"
             + (f" ({change_text})" if change_text else "")
@@ -131,15 +132,15 @@ async def build_digest(
         busiest = max(zip(departments, counts, strict=True), key=lambda p: p[1].number("Total_conversations") or 0)
         busiest_count = int(busiest[1].number("Total_conversations") or 0)
         if busiest_count:
-            lines.append(f"*Busiest department* {escape(busiest[0].name, limit=40)} ({number(busiest_count)})")
+            lines.append(f"*Busiest department* {echo(busiest[0].name, limit=40)} ({number(busiest_count)})")
 
     if "agents" in sections:
         report = await service.agents(BY_NAME["Avg_first_response_time"], rng, None)
         read_at.append(report.as_of)
         ranked = [r for r in report.rows if r.value]
         if ranked:
-            fastest = ", ".join(f"{escape(r.agent, limit=30)} {duration(r.value or 0)}" for r in ranked[:3])
-            slowest = ", ".join(f"{escape(r.agent, limit=30)} {duration(r.value or 0)}" for r in ranked[::-1][:3])
+            fastest = ", ".join(f"{echo(r.agent, limit=30)} {duration(r.value or 0)}" for r in ranked[:3])
+            slowest = ", ".join(f"{echo(r.agent, limit=30)} {duration(r.value or 0)}" for r in ranked[::-1][:3])
             lines.append(f"*First response* fastest: {fastest} · slowest: {slowest}")
 
     if "trend" in sections:
@@ -157,7 +158,7 @@ async def build_digest(
         frt = dprod.number("Avg_first_response_time")
         count = int(dconv.number("Total_conversations") or 0)
         lines.append(
-            f"• {escape(dept.name, limit=40)}: {number(count)} conversations"
+            f"• {echo(dept.name, limit=40)}: {number(count)} conversations"
             + (f", first response {duration(frt)}" if frt else "")
         )
 

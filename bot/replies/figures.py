@@ -41,6 +41,7 @@ __all__ = [
     "number",
     "parse_hhmmss",
     "percent_change",
+    "server_value",
     "sparkline",
     "table",
 ]
@@ -85,11 +86,31 @@ _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
 # A cell that reads as a quantity (counts, "6.00", "71.43%", "00:01:12", "1m 05s", "▲ 12% (better)"): right-aligned.
 _NUMERIC = re.compile(r"[-+−▲▼=<]?\s?<?\d[\d,.:%\sdhms]*(?:\s\((?:better|worse)\))?")
 _NEUTRAL = frozenset({"", "-", "–", "—", "n/a", "new"})
+# Shapes of values Rocket.Chat sends that the bot can write itself (`server_value`): a busiest time ("2PM - 3PM";
+# "1PM- 2PM" before 6.6, rocketchat-analytics.md §2.1), an English weekday, a decimal or a percentage.
+_BUSIEST_TIME = re.compile(r"(\d{1,2})\s*([AP]M)\s*-\s*(\d{1,2})\s*([AP]M)")
+_WEEKDAY_NAMES = frozenset({"Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"})
+_DECIMAL = re.compile(r"-?\d{1,15}(?:\.\d{1,6})?%?")
 
 
 def label(key: str) -> str:
     """The human label for an analytics key; unknown keys read as themselves with spaces for underscores."""
     return LABELS.get(key, key.replace("_", " "))
+
+
+def server_value(value: object) -> str | None:
+    """A value Rocket.Chat sent, written by the bot when it has one of the shapes the bot knows (a busiest time,
+    an English weekday, a decimal like "6.00" or "71.43%", "-" for none), else None: the caller then echoes it
+    (`bot.replies.markup.echo`/`cell`), since only text the bot has read can be written without an echo."""
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    if text in ("-", "- -"):  # none ("- -" before 6.6)
+        return "-"
+    if text in _WEEKDAY_NAMES or _DECIMAL.fullmatch(text):
+        return text
+    hours = _BUSIEST_TIME.fullmatch(text)
+    return f"{hours[1]}{hours[2]} - {hours[3]}{hours[4]}" if hours else None
 
 
 def _round(x: float) -> int:

@@ -19,6 +19,7 @@ from bot.sandbox import Sandbox
 from tests.analytics.counting import Requests
 from tests.analytics_data import analytics_workspace
 from tests.harness import Poster, Replies, running_bot
+from tests.mentions import mentions
 
 pytestmark = [pytest.mark.anyio, pytest.mark.workspace("analytics")]
 MANAGERS = "r-managers"
@@ -87,7 +88,7 @@ async def test_overview_one_section_with_a_department(sb: Sandbox) -> None:
         '@analytics-bot overview productivity 2024-03-04 dept="SUPPORT"',
     )
     assert (
-        conversations.splitlines()[0] == "*Omnichannel overview* · 5 Mar 2024: Tue 5 Mar 2024, UTC · department Sales"
+        conversations.splitlines()[0] == "*Omnichannel overview* · 5 Mar 2024: Tue 5 Mar 2024, UTC · department `Sales`"
     )
     assert "• Total Conversations: 1  = 0%" in conversations
     assert "• Total Messages: 6  ▲ 100%" in conversations
@@ -158,7 +159,7 @@ async def test_departments_list(sb: Sandbox) -> None:
     [
         ("!chart respons time", "I don't know the chart `respons time`. Did you mean `Avg_response_time`?"),
         ("!chart", "Which chart?"),
-        ("!overview last week dept=Marketing", "There is no department “Marketing”."),
+        ("!overview last week dept=Marketing", "There is no department `Marketing`."),
         ("!overview last week dept=sup", "Did you mean `dept=Support`?"),
         ("!overview fortnight-ish", "understand"),
         ("!overview tomorrow", "future"),
@@ -175,7 +176,29 @@ async def test_bad_input_gets_a_specific_message_and_the_usage(sb: Sandbox, text
 
 async def test_an_unknown_department_lists_the_real_ones(sb: Sandbox) -> None:
     [reply] = await ask(sb, "!agents frt dept=Marketing")
-    assert "Departments: Customer Success, Sales, Support." in reply
+    assert "Departments: `Customer Success`, `Sales`, `Support`." in reply
+
+
+async def test_names_from_the_server_are_echoed_as_typed_and_mention_nobody() -> None:
+    """Department names are free text: in prose they are code spans (markup shows as typed), in tables a leading
+    `@` is the full-width sign, and no reply notifies anyone."""
+    document = analytics_workspace()
+    names = {"dep-sales": "*Sales* _EMEA_", "dep-cs": "@here team"}
+    for department in document["departments"]:
+        department["name"] = names.get(department["_id"], department["name"])
+    async with Sandbox(document) as sandbox:
+        overview, listing, unknown = await ask(
+            sandbox,
+            '!overview conversations 2024-03-05 dept="*sales* _emea_"',
+            "!departments",
+            "!agents frt dept=Nowhere",
+        )
+    assert overview.splitlines()[0] == (
+        "*Omnichannel overview* · 5 Mar 2024: Tue 5 Mar 2024, UTC · department `*Sales* _EMEA_`"
+    )
+    assert "*Sales* _EMEA_  yes" in listing and "＠here team     yes" in listing
+    assert "There is no department `Nowhere`. Departments: `*Sales* _EMEA_`, `@here team`, `Support`." in unknown
+    assert mentions(overview) == mentions(listing) == mentions(unknown) == []
 
 
 async def test_askers_are_judged_by_their_own_roles() -> None:

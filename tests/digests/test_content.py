@@ -7,10 +7,15 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.analytics.service import AnalyticsService
+from bot.config import Secret, Settings
 from bot.dates.grammar import parse_range
 from bot.digests.content import build_digest
 from bot.rocketchat.rest import RestClient
+from bot.sandbox import Sandbox
+from tests.analytics_data import analytics_workspace
 from tests.digests.test_scheduler import FakeTime, rest, subscription
+from tests.mentions import mentions
+from tests.sandbox.workspace import BOT_PAT
 
 pytestmark = [pytest.mark.anyio, pytest.mark.workspace("analytics")]
 __all__ = ["rest"]  # the fixture
@@ -25,5 +30,22 @@ async def test_a_digest_says_when_its_figures_were_read_in_its_time_zone(rest: R
     digest = await build_digest(service, subscription(clock.now, departments=("Sales",)), as_of=clock.now)
     lines = digest.text.splitlines()
     assert lines[0] == "*Daily digest* · yesterday: Tue 5 Mar 2024, Europe/Berlin"
-    assert "• Sales: 1 conversations, first response 30s" in lines
+    assert "• `Sales`: 1 conversations, first response 30s" in lines
     assert lines[-1] == "_Figures as of 09:00._"  # the oldest figure shown, on the digest's clock
+
+
+async def test_names_from_the_server_are_echoed_and_mention_nobody() -> None:
+    document = analytics_workspace()
+    for department in document["departments"]:
+        if department["_id"] == "dep-sales":
+            department["name"] = "@here *Sales*"
+    clock = FakeTime(datetime(2024, 3, 6, 8, 0, tzinfo=UTC))
+    async with Sandbox(document) as sandbox, RestClient(Settings(sandbox.url, "u-bot", Secret(BOT_PAT))) as client:
+        await client.login()
+        service = AnalyticsService(client, clock=clock, tz="Europe/Berlin")
+        digest = await build_digest(service, subscription(clock.now, departments=("@here *sales*",)), as_of=clock.now)
+    lines = digest.text.splitlines()
+    assert "*Busiest department* `@here *Sales*` (1)" in lines
+    assert "• `@here *Sales*`: 1 conversations, first response 30s" in lines
+    assert "*First response* fastest: `jane` 30s, `john` 1m 30s · slowest: `john` 1m 30s, `jane` 30s" in lines
+    assert mentions(digest.text) == []

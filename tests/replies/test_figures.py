@@ -21,6 +21,7 @@ from bot.replies.figures import (
     number,
     parse_hhmmss,
     percent_change,
+    server_value,
     sparkline,
     table,
 )
@@ -243,6 +244,29 @@ def test_chart_summary_of_the_largest_floats() -> None:
     top = 1.7976931348623157e308
     assert chart_summary("Total_conversations", ["3/9", "3/10", "3/11"], [top] * 3, is_time=False).text()
     assert chart_summary("Avg_response_time", ["3/9", "3/10", "3/11"], [top] * 3, is_time=True).text()
+
+
+@pytest.mark.parametrize(
+    ("value", "written"),
+    [
+        ("2PM - 3PM", "2PM - 3PM"),
+        ("1PM- 2PM", "1PM - 2PM"),  # before 6.6
+        ("11PM - 12AM", "11PM - 12AM"),
+        ("-", "-"),
+        ("- -", "-"),  # none, before 6.6
+        ("Tuesday", "Tuesday"),
+        ("6.00", "6.00"),
+        ("71.43%", "71.43%"),
+        ("Dienstag", None),  # the server's language: echoed by the caller
+        ("@all", None),
+        ("2PM - 3PM @all", None),
+        ("*bold*", None),
+        (42, None),
+        (None, None),
+    ],
+)
+def test_server_values_the_bot_can_write_itself(value: object, written: str | None) -> None:
+    assert server_value(value) == written
 
 
 def test_table_is_a_code_block_with_right_aligned_quantities() -> None:
