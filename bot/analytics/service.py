@@ -38,6 +38,7 @@ __all__ = [
     "OverviewReport",
     "as_of_text",
     "numeric",
+    "ranking_order",
 ]
 
 Json = dict[str, Any]
@@ -96,14 +97,35 @@ class AgentsReport:
     range: DateRange
     department: Department | None
     column: str
-    rows: list[AgentRow]
+    rows: list[AgentRow]  # in the order `order` says
     conversations: int
     as_of: datetime
+    order: str  # how the rows are ranked, in words ("fastest first"): see `ranking_order`
+
+
+# How people rank agents on each metric, in words for the reply. Times a customer waits (first response,
+# response, reaction) are better shorter: fastest first. A chat's duration is neither better nor worse longer (a
+# long chat may be a hard case well handled), so it is ranked by its value, longest first as Rocket.Chat does,
+# and the reply says that the order is no verdict. Counts: most first.
+_ORDERS = {
+    "Total_conversations": "by share of conversations, largest first",
+    "Total_messages": "by messages, most first",
+    "Avg_chat_duration": "by average chat duration, longest first: a longer chat is neither better nor worse",
+}
 
 
 def as_of_text(when: datetime, tz: str) -> str:
     """`as of 10:42`: when figures were read, on the clock of the time zone the reply speaks in."""
     return f"as of {when.astimezone(ZoneInfo(tz)):%H:%M}"
+
+
+def ranking_order(metric: Metric) -> str:
+    """How `AnalyticsService.agents` ranks agents on `metric`, in words: "fastest first" and the like."""
+    if metric.name in _ORDERS:
+        return _ORDERS[metric.name]
+    if metric.is_time:
+        return "longest first" if metric.agents_descending else "fastest first"
+    return "most first" if metric.agents_descending else "fewest first"
 
 
 def numeric(value: Any) -> float | None:
@@ -248,7 +270,9 @@ class AnalyticsService:
         rows.sort(
             key=lambda r: (r.value is None, -(r.value or 0) if metric.agents_descending else (r.value or missing))
         )
-        return AgentsReport(metric, rng, department, column, rows, _count(counted), oldest(agents, counted))
+        return AgentsReport(
+            metric, rng, department, column, rows, _count(counted), oldest(agents, counted), ranking_order(metric)
+        )
 
 
 def _id(department: Department | None) -> str | None:

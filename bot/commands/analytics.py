@@ -161,6 +161,7 @@ def render_agents(report: AgentsReport, tz: str) -> str:
     if not report.rows:
         lines.append("No agent has figures in this period.")
     else:
+        lines.append(f"Ranked {report.order}.")
         rows = []
         for rank, row in enumerate(report.rows, start=1):
             shown = duration(row.value) if report.metric.is_time and row.value is not None else row.shown

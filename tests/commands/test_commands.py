@@ -136,6 +136,7 @@ async def test_agents_are_ranked_numerically(sb: Sandbox) -> None:
     assert frt == "\n".join(
         [
             "*Average of First Response Time by agent* · 4 – 5 Mar 2024: Mon 4 – Tue 5 Mar 2024, UTC",
+            "Ranked fastest first.",
             "```",
             "#  Agent  Average of First Response Time",
             "-  -----  ------------------------------",
@@ -145,7 +146,33 @@ async def test_agents_are_ranked_numerically(sb: Sandbox) -> None:
             "Based on 3 conversations.",
         ]
     )
+    assert "\nRanked by share of conversations, largest first.\n```" in share
     assert "1  jane               66.67%" in share and "2  john               33.33%" in share
+
+
+async def test_agents_by_chat_duration_say_the_order_is_no_verdict() -> None:
+    document = analytics_workspace()
+    document["rooms"].append(
+        {
+            "_id": "room-d",
+            "t": "l",
+            "ts": "2024-03-04T09:00:00Z",
+            "open": False,
+            "servedBy": {"_id": "u-agent2", "username": "john"},
+            "v": {"_id": "v-d", "username": "guest-d", "token": "tok-d"},
+            "metrics": {"chatDuration": 900},
+        }
+    )
+    async with Sandbox(document) as sandbox:
+        [reply] = await ask(sandbox, "!agents chat duration 2024-03-04..2024-03-05")
+    assert reply.splitlines()[1:7] == [
+        "Ranked by average chat duration, longest first: a longer chat is neither better nor worse.",
+        "```",
+        "#  Agent  Average of Chat Duration",
+        "-  -----  ------------------------",
+        "1  john                    15m 00s",
+        "2  jane                     7m 30s",
+    ]
 
 
 async def test_departments_list(sb: Sandbox) -> None:
