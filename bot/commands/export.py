@@ -48,7 +48,7 @@ from bot.exports.posting import ExportSender, ProgressLine, UploadFailed, post_f
 from bot.exports.table import Table, agents_table, chart_table
 from bot.exports.writers import Format, xlsx_available
 from bot.replies.figures import label, number
-from bot.replies.markup import code, echo, escape
+from bot.replies.markup import code, echo
 from bot.rocketchat.rooms import RoomsForbidden
 
 __all__ = ["ExportRequest", "ExportTools", "file_stem", "parse_export", "register_export"]
@@ -242,7 +242,7 @@ async def _table_for(
             sleep=tools.sleep,
             progress=progress,
         )
-        title = "Export: conversations" + (f" · agent {escape(request.agent, limit=40)}" if request.agent else "")
+        title = "Export: conversations" + (f" · agent {echo(request.agent, limit=40)}" if request.agent else "")
         rows = f"{number(len(table.rows))} conversation{'s' if len(table.rows) != 1 else ''}, one row each"
         stem = file_stem("conversations", rng.start.isoformat(), rng.end.isoformat(), dept_name, request.agent)
         return table, heading(title, rng, tz, department), rows, stem

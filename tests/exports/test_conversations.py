@@ -177,7 +177,7 @@ async def test_unknown_agent_and_department_say_what_would_be_right() -> None:
         dept = await exporter.say("!export conversations last month dept=Sale")
     assert agent.startswith("There is no user `nobody.here`: `agent=` takes an agent's username")
     assert "Usage: `!export" in agent
-    assert dept.startswith("There is no department “Sale”. Did you mean `dept=Sales`?")
+    assert dept.startswith("There is no department") and "Did you mean `dept=Sales`?" in dept
 
 
 async def test_visitor_names_and_phones_only_when_switched_on() -> None:
