@@ -150,8 +150,8 @@ class Incidents:
         """Record an incident as `opening` and clear the alert's pending breach; False if one is live already."""
         try:
             db.execute(
-                "INSERT INTO incidents (alert_id, started_at, message_id, status, opened_at, value, peak, notified_at)"
-                " VALUES (?, ?, ?, 'opening', ?, ?, ?, ?)",
+                "INSERT INTO incidents (alert_id, started_at, message_id, status, opened_at, value, peak, notified_at,"
+                " text) VALUES (?, ?, ?, 'opening', ?, ?, ?, ?, ?)",
                 (
                     incident.alert_id,
                     _iso(incident.started_at),
@@ -160,6 +160,7 @@ class Incidents:
                     incident.value,
                     incident.peak,
                     _iso(incident.notified_at),
+                    incident.text,
                 ),
             )
         except sqlite3.IntegrityError:
