@@ -139,6 +139,23 @@ _DIGEST_KEYS = {f.name for f in dataclasses.fields(DigestEntry)}
 
 
 @dataclass(frozen=True)
+class AlertEntry:
+    """One `[[alert]]` table as written; the condition is read (and checked) by bot.alerts.grammar at start and
+    by `check`, as `!alert add` reads it, so the file and the chat accept the same sentences."""
+
+    name: str
+    room: str
+    condition: str = ""
+    department: str | None = None
+    notify: tuple[str, ...] = ()  # usernames; "@here"/"@all" only here, never from chat
+    recover: str | None = None
+    every: str | None = None
+
+
+_ALERT_KEYS = {f.name for f in dataclasses.fields(AlertEntry)}
+
+
+@dataclass(frozen=True)
 class Settings:
     url: str
     user_id: str | None = None
@@ -165,6 +182,8 @@ class Settings:
     max_days: int = 366
     default_ranges: tuple[tuple[str, str], ...] = DEFAULT_RANGES
     digests: tuple[DigestEntry, ...] = ()
+    alerts: tuple[AlertEntry, ...] = ()
+    alert_interval: float = 30.0  # seconds between evaluations of the alerts (one read per figure each time)
     state_file: str = "state.sqlite3"
     digest_grace: float = 7200.0  # seconds after the scheduled time a late digest may still be posted
 
@@ -201,6 +220,7 @@ _KEYS: dict[tuple[str, str], tuple[str, str, str]] = {
     ("dates", "agents"): ("default_agents", "range", 'agents = "last 7 days"'),
     ("digests", "state_file"): ("state_file", "str", 'state_file = "/var/lib/analytics-bot/state.sqlite3"'),
     ("digests", "grace_minutes"): ("digest_grace", "minutes", "grace_minutes = 120"),
+    ("alerts", "interval"): ("alert_interval", "seconds", "interval = 30"),
     ("realtime", "ping_interval"): ("ping_interval", "seconds", "ping_interval = 20"),
     ("realtime", "silence_timeout"): ("silence_timeout", "seconds", "silence_timeout = 35"),
 }
@@ -223,6 +243,8 @@ def load_settings(path: str | Path | None = None, env: Mapping[str, str] | None 
     values: dict[str, Any] = {}
     if "digest" in raw:
         values["digests"] = _digest_entries(raw.pop("digest"))
+    if "alert" in raw:
+        values["alerts"] = _alert_entries(raw.pop("alert"))
     for section, table in raw.items():
         if not isinstance(table, dict):
             raise ConfigError(f"[{section}] must be a table of keys, e.g.\n[{section}]\n...; got {section} = {table!r}")
@@ -287,6 +309,43 @@ def _digest_entries(raw: Any) -> tuple[DigestEntry, ...]:
         entry = DigestEntry(**fields)
         if any(e.name == entry.name for e in entries):
             raise ConfigError(f"{where}: the name {entry.name!r} is used twice; each [[digest]] needs its own name")
+        entries.append(entry)
+    return tuple(entries)
+
+
+def _alert_entries(raw: Any) -> tuple[AlertEntry, ...]:
+    example = '[[alert]]\nname = "sales-queue"\nroom = "omnichannel-managers"\ncondition = "queue > 5 for 2m"'
+    if not isinstance(raw, list) or not all(isinstance(t, dict) for t in raw):
+        raise ConfigError(f"alerts are written as [[alert]] tables, for example:\n{example}")
+    entries: list[AlertEntry] = []
+    for index, table in enumerate(raw, start=1):
+        where = f"[[alert]] #{index}" + (f" ({table['name']!r})" if isinstance(table.get("name"), str) else "")
+        unknown = sorted(set(table) - _ALERT_KEYS)
+        if unknown:
+            close = difflib.get_close_matches(unknown[0], sorted(_ALERT_KEYS), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise ConfigError(
+                f"{where}: unknown key {unknown[0]!r}{hint}; known keys: {', '.join(sorted(_ALERT_KEYS))}"
+            )
+        for key in ("name", "room", "condition"):
+            if not isinstance(table.get(key), str) or not table[key].strip():
+                raise ConfigError(
+                    f"{where}: {key!r} is required and must be a non-empty string, for example:\n{example}"
+                )
+        fields: dict[str, Any] = {}
+        for key, value in table.items():
+            if key == "notify":
+                if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+                    raise ConfigError(
+                        f'{where}: \'notify\' must be a list of usernames, e.g. notify = ["@jane", "@here"]'
+                    )
+                value = tuple(v.strip() for v in value)
+            elif not isinstance(value, str) or not value.strip():
+                raise ConfigError(f"{where}: {key!r} must be a non-empty string")
+            fields[key] = value.strip() if isinstance(value, str) else value
+        entry = AlertEntry(**fields)
+        if any(e.name == entry.name for e in entries):
+            raise ConfigError(f"{where}: the name {entry.name!r} is used twice; each [[alert]] needs its own name")
         entries.append(entry)
     return tuple(entries)
 

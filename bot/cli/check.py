@@ -18,9 +18,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from bot.alerts.setup import record_from_entry
 from bot.analytics.live import DASHBOARDS, HOURLY, NAMES, QUEUE, ROOMS, LiveService
 from bot.analytics.service import AnalyticsService
-from bot.config import DigestEntry, Settings
+from bot.config import AlertEntry, DigestEntry, Settings
 from bot.digests.service import subscription_from_entry
 from bot.errors import (
     AuthFailed,
@@ -58,6 +59,7 @@ async def run_checks(
         lines += await check_live(settings, rest, clock)
         lines.append(await check_reporting_zone(settings, rest))
         lines += await check_digests(settings, rest, clock())
+        lines += await check_alerts(settings, rest, clock())
     return lines
 
 
@@ -175,7 +177,33 @@ async def check_digests(settings: Settings, rest: RestClient, now: datetime) -> 
     return lines
 
 
-async def _room_problems(entry: DigestEntry, rest: RestClient) -> list[str]:
+async def check_alerts(settings: Settings, rest: RestClient, now: datetime) -> list[Line]:
+    """Each `[[alert]]` entry as `run` would take it (the chat's grammar); every entry is checked."""
+    lines: list[Line] = []
+    service = AnalyticsService(rest, tz=settings.timezone)
+    for entry in settings.alerts:
+        topic = f"alert {entry.name!r}"
+        problems: list[str] = []
+        try:
+            record_from_entry(entry, room_id="-", department=None, now=now)
+        except ConfigError as exc:
+            problems.append(str(exc).removeprefix(f"[[alert]] {entry.name!r}: "))
+        problems += await _room_problems(entry, rest)
+        if entry.department:
+            try:
+                await service.require_department(entry.department)
+            except UserInputError as exc:
+                problems.append(f"department: {exc}")
+            except TransportError as exc:
+                problems.append(f"department: could not list departments ({exc})")
+        if problems:
+            lines += [Line(FAILED, topic, problem) for problem in problems]
+        else:
+            lines.append(Line(OK, topic, f"posts in #{entry.room.lstrip('#')} when {entry.condition}"))
+    return lines
+
+
+async def _room_problems(entry: DigestEntry | AlertEntry, rest: RestClient) -> list[str]:
     name = entry.room.lstrip("#")
     for lookup in (rest.room_info_by_name, rest.room_info):
         try:
