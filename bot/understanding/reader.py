@@ -220,10 +220,10 @@ class Reader:
             return Said(ask_back(outcome, prefix), tuple(c.command for c in outcome.choices))
         if outcome.suggestion and not self._available(outcome.suggestion):
             outcome = replace(outcome, suggestion=None)
-        text = cannot(outcome, prefix)
-        if outcome.topic == "alert" and "alert" in self.router.specs:
-            text = f"{text}\n{self.router.usage(self.router.specs['alert'])}"
-        return Said(text)
+        if outcome.topic == "alert" and "alert" in self.router.specs:  # its conditions have a grammar of their own
+            usage = self.router.usage(self.router.specs["alert"])
+            return Said(f"Sorry, I cannot set alerts from a question; the command can:\n{usage}")
+        return Said(cannot(outcome, prefix))
 
     def _available(self, command: str) -> bool:
         return command.split(maxsplit=1)[0] in self.router.specs

@@ -157,3 +157,15 @@ async def test_a_long_text_is_not_read_as_a_question() -> None:
 async def test_several_departments_where_one_reading_cannot_choose_say_so() -> None:
     said = await Bench().say("fastest agent in Sales and Support")
     assert said.splitlines()[0] == "I show one department at a time: ask about `Sales` or `Support`."
+
+
+async def test_an_alert_asked_for_in_words_gets_the_alert_commands_usage() -> None:
+    bench = Bench(commands=("overview", "help", "alert"))
+    said = await bench.say("notify me when the queue is over 5")
+    assert said.splitlines() == [
+        "Sorry, I cannot set alerts from a question; the command can:",
+        "Usage: `!alert ARGS`",
+    ]
+    assert bench.ran == []
+    # Starting with the command's own name, it is the command's to answer (with its usage, if it cannot).
+    assert await bench.say("alert me when the queue is over 5") == "ran alert me when the queue is over 5"
