@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import asyncio
 import difflib
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -24,7 +25,7 @@ from bot.analytics.metrics import Metric
 from bot.analytics.sharing import Ages, AnalyticsSource, CoalescingSource, Question, oldest
 from bot.dates.grammar import DateRange, previous_period
 from bot.errors import BadArgument, InvalidResponse
-from bot.replies.figures import parse_hhmmss
+from bot.replies.figures import Point, day_text, day_tick, hour_text, hour_tick, parse_hhmmss
 from bot.replies.markup import echo
 
 __all__ = [
@@ -42,6 +43,10 @@ __all__ = [
 ]
 
 Json = dict[str, Any]
+_HOUR = timedelta(hours=1)
+_MONTH_DAY = re.compile(r"(\d{1,2})/(\d{1,2})")
+# The times the Productivity overview averages itself (rocketchat-analytics.md §3.3).
+PRODUCTIVITY = ("Avg_response_time", "Avg_first_response_time", "Avg_reaction_time")
 
 
 @dataclass(frozen=True)
@@ -75,6 +80,9 @@ class OverviewReport:
 
 @dataclass(frozen=True)
 class ChartReport:
+    """A chart as Rocket.Chat sent it (`labels`, `points`: its "M/D" or hour labels, 0 for empty buckets) and as
+    the replies show it (`buckets`: named by the bot, gaps as None, no future hours; see `_buckets`)."""
+
     metric: Metric
     range: DateRange
     department: Department | None
@@ -82,6 +90,9 @@ class ChartReport:
     points: list[float]
     conversations: int
     as_of: datetime
+    buckets: list[Point]
+    hourly: bool  # one day: a bucket an hour
+    average: float | None  # Rocket.Chat's own average of the metric for the period, where it has one
 
 
 @dataclass(frozen=True)
@@ -236,19 +247,79 @@ class AnalyticsService:
         )
 
     async def chart(self, metric: Metric, rng: DateRange, department: Department | None) -> ChartReport:
-        chart, counted = await asyncio.gather(
-            self.source.ask(Question("charts_data", metric.name, rng.start, rng.end, _id(department))),
+        """The metric's buckets for `rng`, named and cut as the replies show them (`ChartReport.buckets`).
+
+        Beside the chart it asks: the Conversations overview (the count the chart rests on); for a time metric
+        the Total_conversations chart of the same range, whose empty buckets are gaps in the time chart
+        (Rocket.Chat reports them as 0, rocketchat-analytics.md §3.4); and for the three Productivity times
+        that overview, whose average is Rocket.Chat's own for the period."""
+        dept = _id(department)
+        asks: list[Awaitable[Read[Any]]] = [
+            self.source.ask(Question("charts_data", metric.name, rng.start, rng.end, dept)),
             self._overview("Conversations", rng, department),
-        )
-        body = chart.value
-        labels, points = body.get("dataLabels"), body.get("dataPoints")
-        if not isinstance(labels, list) or not isinstance(points, list) or len(labels) != len(points):
-            raise InvalidResponse("charts-data answered without matching dataLabels and dataPoints")
-        values = [numeric(p) for p in points]
-        count = _count(counted)
+        ]
+        if metric.is_time:
+            asks.append(self.source.ask(Question("charts_data", "Total_conversations", rng.start, rng.end, dept)))
+        if metric.name in PRODUCTIVITY:
+            asks.append(self._overview("Productivity", rng, department))
+        reads = await asyncio.gather(*asks)
+        chart, counted = reads[0], reads[1]
+        labels, points = _series(chart.value)
+        per_bucket = None
+        if metric.is_time:
+            per_bucket = _series(reads[2].value)[1]
+            if len(per_bucket) != len(points):
+                raise InvalidResponse("charts-data answered a different number of buckets for Total_conversations")
+        average = None
+        if metric.name in PRODUCTIVITY:
+            average = _figures(reads[-1].value, "Productivity").number(metric.name) or None  # 00:00:00: no data
+        buckets = self._buckets(metric, rng, labels, points, per_bucket)
         return ChartReport(
-            metric, rng, department, [str(x) for x in labels], [v or 0.0 for v in values], count, oldest(chart, counted)
+            metric,
+            rng,
+            department,
+            labels,
+            [p or 0.0 for p in points],
+            _count(counted),
+            oldest(chart, counted),
+            buckets,
+            rng.start == rng.end,
+            average,
         )
+
+    def _buckets(
+        self,
+        metric: Metric,
+        rng: DateRange,
+        labels: list[str],
+        points: list[float | None],
+        conversations: list[float | None] | None,
+    ) -> list[Point]:
+        """Rocket.Chat's buckets as the replies show them. One day is 24 hourly buckets from local midnight in the
+        reporting zone (§3.4), named from their index (Rocket.Chat versions write the hours differently:
+        "12AM-1AM" or "12AM-12AM"); hours that have not begun are left out, not drawn as 0. Other ranges have
+        one bucket a day, named from its "M/D" label (it may be a day off the range: buckets follow UTC days);
+        a bucket after today holds nothing yet and is left out. A time metric's bucket without conversations, or
+        reported as 0 (no conversation there has that time yet), is a gap: None."""
+        now = self.clock()
+        midnight = datetime.combine(rng.start, time(0), tzinfo=self.tz).astimezone(UTC)
+        today = now.astimezone(self.tz).date()
+        buckets = []
+        for index, (name, point) in enumerate(zip(labels, points, strict=True)):
+            empty = metric.is_time and (not point or (conversations is not None and not conversations[index]))
+            value = None if empty else point
+            if rng.start == rng.end:
+                start = (midnight + index * _HOUR).astimezone(self.tz)
+                if start > now:
+                    break
+                buckets.append(Point(hour_text(start), value, now < start + _HOUR, hour_tick(start)))
+                continue
+            day = _bucket_day(name, rng)
+            if day is None:  # not "M/D": shown as the server wrote it
+                buckets.append(Point(echo(name, limit=20), value, False, name[:12]))
+            elif day <= today or value:
+                buckets.append(Point(day_text(day), value, day == today, day_tick(day)))
+        return buckets
 
     async def agents(self, metric: Metric, rng: DateRange, department: Department | None) -> AgentsReport:
         agents, counted = await asyncio.gather(
@@ -287,6 +358,29 @@ def _figures(rows: list[Json], name: str, as_of: datetime | None = None) -> Figu
     if not values:
         raise InvalidResponse(f"the {name} overview came back without figures")
     return Figures(values, as_of)
+
+
+def _series(body: Json) -> tuple[list[str], list[float | None]]:
+    labels, points = body.get("dataLabels"), body.get("dataPoints")
+    if not isinstance(labels, list) or not isinstance(points, list) or len(labels) != len(points):
+        raise InvalidResponse("charts-data answered without matching dataLabels and dataPoints")
+    return [str(x) for x in labels], [numeric(p) for p in points]
+
+
+def _bucket_day(label: str, rng: DateRange) -> date | None:
+    """The day an "M/D" bucket label stands for: of the years it could be in, the one nearest the range (the
+    label has no year, and a range may cross New Year or sit a day off it)."""
+    found = _MONTH_DAY.fullmatch(label.strip())
+    if found is None:
+        return None
+    middle = rng.start + (rng.end - rng.start) / 2
+    days = []
+    for year in range(rng.start.year - 1, rng.end.year + 2):
+        try:
+            days.append(date(year, int(found[1]), int(found[2])))
+        except ValueError:
+            continue
+    return min(days, key=lambda d: abs((d - middle).days)) if days else None
 
 
 def _count(conversations: Read[list[Json]]) -> int:

@@ -11,6 +11,9 @@ Chart pictures are drawn on chart threads (`bot.replies.pictures`), never on the
 from __future__ import annotations
 
 import logging
+import math
+import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -44,7 +47,7 @@ from bot.replies.figures import (
     table,
 )
 from bot.replies.markup import cell, code, echo
-from bot.replies.pictures import ChartsUnavailable, charts_available, render_line_chart_async
+from bot.replies.pictures import ChartsUnavailable, charts_available, render_chart_async
 
 log = logging.getLogger(__name__)
 
@@ -147,13 +150,35 @@ def render_overview(report: OverviewReport, tz: str) -> str:
     return "\n".join(lines)
 
 
+def chart_has_data(report: ChartReport) -> bool:
+    """Whether there is anything to draw: a range without conversations, or a time metric without a value in
+    any bucket, gets a sentence saying so instead of a flat picture at zero."""
+    return report.conversations > 0 and any(b.value is not None for b in report.buckets)
+
+
 def render_chart(report: ChartReport, tz: str) -> str:
-    summary = chart_summary(report.metric.name, report.labels, report.points, is_time=report.metric.is_time)
     lines = [heading(label(report.metric.name), report.range, tz, report.department)]
-    spark = sparkline(report.points)
-    lines.append((code(spark) + "  " if spark else "") + summary.text())
+    if not chart_has_data(report):
+        lines.append("Nothing to chart in this period, so no picture.")
+    else:
+        summary = chart_summary(
+            report.metric.name, report.buckets, per="hour" if report.hourly else "day", average=report.average
+        )
+        spark = sparkline([math.nan if b.value is None else b.value for b in report.buckets])
+        lines.append(code(spark) + "  " + summary.text())
     lines.append(based_on(report.conversations, report.as_of, tz))
     return "\n".join(lines)
+
+
+def picture_name(report: ChartReport) -> str:
+    """The PNG's file name: the chart, the department and the days, so charts of the same range for two
+    departments (saved side by side in the demo's picture folder) never overwrite each other."""
+    parts = [report.metric.name.lower()]
+    if report.department is not None:
+        slug = re.sub(r"[^a-z0-9]+", "-", unicodedata.normalize("NFKD", report.department.name).lower()).strip("-")
+        parts.append(slug or re.sub(r"[^A-Za-z0-9]+", "-", report.department.id).strip("-") or "department")
+    parts += [report.range.start.isoformat(), report.range.end.isoformat()]
+    return "-".join(parts) + ".png"
 
 
 def render_agents(report: AgentsReport, tz: str) -> str:
@@ -215,23 +240,28 @@ def register_analytics(router: Router) -> None:
         report = await services.analytics.chart(metric, rng, department)
         text = render_chart(report, services.settings.timezone)
         pictures: tuple[Picture, ...] = ()
-        if not services.pictures:
+        if not services.pictures or not chart_has_data(report):
             return Reply(text, data=report)
         if not charts_available():
             text += NO_CHARTS
         else:
             subtitle = date_range_text(rng.start, rng.end, services.settings.timezone)
             if department is not None:
-                subtitle += f" · {department.name}"
+                subtitle += f" · {department.name}"  # a picture is no message: nothing in it can mention anyone
             try:
-                data = await render_line_chart_async(
-                    metric.name, report.labels, report.points, is_time=metric.is_time, subtitle=subtitle
+                data = await render_chart_async(
+                    metric.name,
+                    [b.tick for b in report.buckets],
+                    [b.value for b in report.buckets],
+                    is_time=metric.is_time,
+                    subtitle=subtitle,
                 )
             except ChartsUnavailable as exc:  # the package is there but does not import
                 log.warning("no chart picture: %s (%s)", exc, exc.__cause__)
                 return Reply(text + NO_CHARTS, data=report)
-            name = f"{metric.name.lower()}-{rng.start.isoformat()}-{rng.end.isoformat()}.png"
-            pictures = (Picture(name, data, description=f"{label(metric.name)}, {subtitle}"),)
+            where = f" · department {echo(department.name, limit=60)}" if department is not None else ""
+            description = f"{label(metric.name)}, {date_range_text(rng.start, rng.end, services.settings.timezone)}"
+            pictures = (Picture(picture_name(report), data, description=description + where),)
         return Reply(text, pictures=pictures, data=report)
 
     @router.command(

@@ -1,7 +1,7 @@
 """Pure text rendering of analytics values: labels, durations, changes, sparklines, tables, date ranges.
 
-No I/O and no clock, so every rule here is pinned by table tests. Escaping user text (agent and department names)
-is the caller's job (`bot.replies.markup.escape`); nothing here adds an `@`, so nothing here can mention anyone.
+No I/O and no clock, so every rule here is pinned by table tests. Echoing names (agents, departments) is the
+caller's job (`bot.replies.markup.echo` and `cell`); nothing here adds an `@`, so nothing here can mention anyone.
 
 The rules, in one place so replies stay consistent:
 - Durations (`duration`) round half up, then pick the unit by the rounded size: under a minute "45s", under an
@@ -12,7 +12,10 @@ The rules, in one place so replies stay consistent:
   never looks like none. "(better)"/"(worse)" words, not emoji: they read the same in code blocks, digests and
   clients that show emoji as `:shortcodes:`. From zero to something is "new": a percentage of 0 is undefined.
 - Sparklines scale min..max (the shape is the point; the numbers sit next to it); a flat series is all "▄", an
-  all-zero one all "▁" (zero means "nothing happened", and must not look like a middling value).
+  all-zero one all "▁" (zero means "nothing happened", and must not look like a middling value); a gap (no data)
+  is a space, never the lowest bar.
+- Buckets are named as the replies write dates and hours ("Tue 17 Nov", "2PM-3PM"), never as Rocket.Chat's
+  labels ("11/17"), whose hour form differs between versions.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from typing import Literal
 
 from bot.replies.markup import code_block
@@ -31,12 +34,17 @@ __all__ = [
     "LABELS",
     "TIME_METRICS",
     "ChartSummary",
+    "Point",
     "chart_summary",
     "clock",
     "clock_unit",
     "date_range_text",
+    "day_text",
+    "day_tick",
     "delta",
     "duration",
+    "hour_text",
+    "hour_tick",
     "label",
     "number",
     "parse_hhmmss",
@@ -79,7 +87,6 @@ TIME_METRICS: frozenset[str] = frozenset(
 )
 
 _HHMMSS = re.compile(r"(\d+):([0-5]?\d):(\d{1,2}(?:\.\d+)?)")
-_HOURLY = re.compile(r"\d{1,2}[AP]M-\d{1,2}[AP]M")
 _BARS = "▁▂▃▄▅▆▇█"
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -306,60 +313,135 @@ def date_range_text(start: date, end: date, tz_name: str) -> str:
     return f"{text}, {tz_name}" if tz_name else text
 
 
+def day_text(d: date) -> str:
+    """A day as the replies write it next to a figure: "Tue 17 Nov" (the year is in the reply's heading)."""
+    return _day(d, month=True, year=False)
+
+
+def day_tick(d: date) -> str:
+    """A day on a picture's axis, as in the replies but without the weekday, which would crowd it: "17 Nov"."""
+    return f"{d.day} {_MONTHS[d.month - 1]}"
+
+
+def _hour_name(hour: int) -> str:
+    return f"{hour % 12 or 12}{'AM' if hour < 12 else 'PM'}"
+
+
+def hour_text(start: datetime) -> str:
+    """The hour that begins at `start` (aware, in the reporting zone), as Rocket.Chat names hours: "2PM-3PM". The
+    end is one real hour later, so the hours around a clock change read as the clock does ("2AM-2AM")."""
+    end = (start.astimezone(UTC) + timedelta(hours=1)).astimezone(start.tzinfo)
+    return f"{_hour_name(start.hour)}-{_hour_name(end.hour)}"
+
+
+def hour_tick(start: datetime) -> str:
+    """An hour on a picture's axis: where it starts ("2PM"), half the width and still unambiguous."""
+    return _hour_name(start.hour)
+
+
+@dataclass(frozen=True)
+class Point:
+    """One bucket of a chart (an hour or a day) as a reply shows it.
+
+    `value` None is a gap: a time metric in a bucket where no conversation has it (no conversations, or none
+    answered or closed yet) has no value, and 0:00 would read as instant replies. `so_far`: the bucket is still
+    running (this hour, today). `tick` is the shorter form a picture's axis writes."""
+
+    label: str
+    value: float | None
+    so_far: bool = False
+    tick: str = ""
+
+
+_KINDS = {"Best_first_response_time": "best"}
+
+
 @dataclass(frozen=True)
 class ChartSummary:
-    """The numbers to print under a chart or next to a sparkline.
+    """The numbers to print next to a chart's sparkline, each saying what it is.
 
-    For time metrics a 0 bucket means "no rooms" (§3.4: an empty bucket gives 0), not a 0 s response, so those
-    buckets are left out of min/max/average and counted in `empty`; `total` is None because summing durations
-    means nothing. The average is the plain mean of the buckets, not the period's own average (the overview has
-    that). Ties go to the first bucket, like Rocket.Chat's busiest day."""
+    Counts: the total, the average per hour or day and the busiest and quietest; a bucket still running counts
+    in the total, not in the rest (half an hour is no quiet hour), and is stated on its own. Averages of times:
+    `average` is the period's own average where Rocket.Chat has one (the Productivity overview), which weighs
+    every conversation alike; without it the mean of the buckets is shown under that name ("mean of daily
+    averages"), since days with few conversations count as much there as busy ones. Best first response: the
+    period's best is the lowest bucket. Times skip gaps and count them in `empty`; one value is stated once."""
 
     title: str
-    is_time: bool
-    buckets: int
+    kind: str  # "count", "average" or "best"
     per: str  # "hour" or "day": what one bucket is
-    total: float | None
+    buckets: int
+    total: float | None  # counts only
     average: float | None
+    own_average: bool  # `average` is Rocket.Chat's own for the period
     low: tuple[float, str] | None  # (value, bucket label)
     high: tuple[float, str] | None
-    empty: int  # time metrics: buckets without data
+    empty: int  # times: buckets without data
+    only: Point | None  # the one bucket with a value, when there is one only
+    so_far: Point | None  # counts: the bucket still running
 
     def value(self, v: float) -> str:
-        return duration(v) if self.is_time else number(v)
+        return number(v) if self.kind == "count" else duration(v)
 
     def text(self) -> str:
-        """E.g. "total 42 · avg 6 per day · max 12 (3/9) · min 0 (3/10)" or
-        "avg 1m 20s · max 2m 10s (3/12) · min 45s (3/9) · no data on 2 of 7 days"."""
-        if self.low is None or self.high is None or self.average is None:
+        """E.g. "total 42 · avg 6 per day · max 12 (Mon 9 Mar) · min 0 (Tue 10 Mar)" or
+        "avg 1m 20s · max 2m 10s (Thu 12 Mar) · min 45s (Mon 9 Mar) · no data on 2 of 7 days"."""
+        if self.buckets == 0 or (self.kind != "count" and self.low is None and self.only is None):
             return "no data"
-        parts = [] if self.total is None else [f"total {number(self.total)}"]
-        average = self.value(self.average if self.is_time else round(self.average, 1))
-        parts.append(f"avg {average}" + ("" if self.is_time else f" per {self.per}"))
-        parts.append(f"max {self.value(self.high[0])} ({self.high[1]})")
-        parts.append(f"min {self.value(self.low[0])} ({self.low[1]})")
+        if self.only is not None and self.only.value is not None:
+            alone = self.value(self.only.value)
+            where = self.only.label + (" so far" if self.only.so_far else "")
+            parts = [f"{alone} ({where}, the only {self.per} with data)" if self.buckets > 1 else f"{alone} ({where})"]
+        elif self.low is None or self.high is None:  # counts, with only the running bucket
+            parts = [] if self.total is None else [f"total {number(self.total)}"]
+        elif self.kind == "best":
+            parts = [f"best {self.value(self.low[0])} ({self.low[1]})"]
+            parts.append(f"slowest {_ADVERB[self.per]} best {self.value(self.high[0])} ({self.high[1]})")
+        else:
+            parts = [] if self.total is None else [f"total {number(self.total)}"]
+            if self.average is not None:
+                if self.kind == "count":
+                    parts.append(f"avg {number(round(self.average, 1))} per {self.per}")
+                elif self.own_average:
+                    parts.append(f"avg {duration(self.average)}")
+                else:
+                    parts.append(f"mean of {_ADVERB[self.per]} averages {duration(self.average)}")
+            parts.append(f"max {self.value(self.high[0])} ({self.high[1]})")
+            parts.append(f"min {self.value(self.low[0])} ({self.low[1]})")
+        if self.so_far is not None and self.so_far.value is not None and self.only is not self.so_far:
+            parts.append(f"{self.so_far.label} so far: {self.value(self.so_far.value)}")
         if self.empty:
             parts.append(f"no data on {self.empty} of {self.buckets} {self.per}s")
         return " · ".join(parts)
 
 
-def chart_summary(name: str, labels: Sequence[str], points: Sequence[float], *, is_time: bool) -> ChartSummary:
-    """Summarise a charts-data series (`dataLabels`/`dataPoints`); see `ChartSummary` for what counts."""
-    if len(labels) != len(points):
-        raise ValueError(f"{len(labels)} labels for {len(points)} points")
-    per = "hour" if labels and all(_HOURLY.fullmatch(lb) for lb in labels) else "day"
-    data = [(p, lb) for p, lb in zip(points, labels, strict=True) if math.isfinite(p) and not (is_time and p == 0)]
-    values = [p for p, _ in data]
+_ADVERB = {"hour": "hourly", "day": "daily"}
+
+
+def chart_summary(name: str, points: Sequence[Point], *, per: str, average: float | None = None) -> ChartSummary:
+    """Summarise a chart's buckets (see `ChartSummary`); `average` is Rocket.Chat's own average of a time metric
+    for the whole period, when it has one. Ties go to the first bucket, like Rocket.Chat's busiest day."""
+    if per not in _ADVERB:
+        raise ValueError(f"a bucket is an hour or a day, not {per!r}")
+    kind = _KINDS.get(name, "average" if name in TIME_METRICS else "count")
+    valued = [p for p in points if p.value is not None and math.isfinite(p.value)]
+    running = next((p for p in points if p.so_far), None) if kind == "count" else None
+    data = [(p.value, p.label) for p in valued if p is not running and p.value is not None]
+    values = [v for v, _ in data]
+    own = average is not None and kind == "average"
     return ChartSummary(
         title=label(name),
-        is_time=is_time,
-        buckets=len(points),
+        kind=kind,
         per=per,
-        total=None if is_time else _total(values),
-        average=_mean(values),
+        buckets=len(points),
+        total=_total([p.value for p in valued if p.value is not None]) if kind == "count" else None,
+        average=average if own else _mean(values) if kind != "best" else None,
+        own_average=own,
         low=min(data, key=lambda d: d[0]) if data else None,
         high=max(data, key=lambda d: d[0]) if data else None,
-        empty=len(points) - len(data) if is_time else 0,
+        empty=len(points) - len(valued) if kind != "count" else 0,
+        only=valued[0] if len(valued) == 1 else None,
+        so_far=running,
     )
 
 

@@ -1,9 +1,10 @@
-"""Line-chart PNGs for `!chart`, drawn with matplotlib when the optional `[charts]` extra is installed.
+"""Chart PNGs for `!chart` (bars for counts, lines for times), drawn with matplotlib when the optional `[charts]`
+extra is installed.
 
 matplotlib is imported lazily, and never on the event loop: it costs about 175 MB on disk and a quarter of a
 second to import (conventions.md §4), and the bot must run without it (replies always carry the sparkline and
 numbers). `charts_available()` only looks for the package; `warm_up()` imports it and draws a first chart on a
-worker thread at start, and `render_line_chart_async` draws on the same few threads (`RENDERERS` at once), so
+worker thread at start, and `render_chart_async` draws on the same few threads (`RENDERERS` at once), so
 neither the import nor a render stalls other commands. Only the object API is used
 (`matplotlib.figure.Figure` + `FigureCanvasAgg`), never pyplot: pyplot keeps global figure state and picks a GUI
 backend, while a private Figure per call is safe to render on any thread.
@@ -15,7 +16,6 @@ import asyncio
 import importlib.util
 import io
 import math
-import re
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -31,14 +31,13 @@ __all__ = [
     "RENDERERS",
     "ChartsUnavailable",
     "charts_available",
-    "render_line_chart",
-    "render_line_chart_async",
+    "render_chart",
+    "render_chart_async",
     "warm_up",
 ]
 
 INSTALL_HINT = "install the [charts] extra: pip install 'rocketchat-analytics-bot[charts]'"
 _DPI = 100  # pixels = inches * dpi; with a fixed dpi the requested pixel size is exact
-_HOURLY = re.compile(r"(\d{1,2}[AP]M)-\d{1,2}[AP]M")
 # Seconds-based steps so time ticks land on round clock readings (0:15, 0:30, 1:00, 5:00, 1:00:00, ...).
 _TIME_STEPS = (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400)
 _LINE = "#1d74f5"  # Rocket.Chat blue
@@ -108,7 +107,8 @@ def _no_trim(_pad: int) -> int:
 
 def _warm() -> None:
     _require()
-    render_line_chart("Total_conversations", ["1/1", "1/2"], [1.0, 2.0], is_time=False, subtitle="warm-up")
+    render_chart("Total_conversations", ["1 Jan", "2 Jan"], [1.0, 2.0], is_time=False, subtitle="warm-up")
+    render_chart("Avg_response_time", ["1 Jan", "2 Jan"], [60.0, None], is_time=True, subtitle="warm-up")
     _give_back_memory()
 
 
@@ -127,12 +127,6 @@ async def warm_up() -> bool:
         return False
     _loaded = True
     return True
-
-
-def _tick_text(text: str) -> str:
-    """Hourly buckets ("2PM-3PM", §3.4) are labelled by their start: half the width, and still unambiguous."""
-    match = _HOURLY.fullmatch(text)
-    return match[1] if match else text
 
 
 def _thin(count: int, longest: int, width_px: int) -> int:
@@ -167,23 +161,19 @@ def _heading(fig: Figure, x: float, y_px: float, text: str, room_px: float, **st
     artist.set_text(_tex_safe(text[:low].rstrip() + "…"))
 
 
-def render_line_chart(
+def _figure(
     title: str,
-    labels: Sequence[str],
-    points: Sequence[float],
+    ticks: Sequence[str],
+    values: Sequence[float | None],
     *,
     is_time: bool,
-    subtitle: str = "",
-    width_px: int = 800,
-    height_px: int = 400,
-) -> bytes:
-    """A PNG line chart of a charts-data series, exactly `width_px` × `height_px`.
-
-    Time metrics (seconds) get an axis in m:ss or h:mm with round clock steps; counts get whole-number ticks.
-    The y-axis starts at 0 so a small change does not look dramatic. Raises ChartsUnavailable without matplotlib.
-    """
-    if len(labels) != len(points):
-        raise ValueError(f"{len(labels)} labels for {len(points)} points")
+    subtitle: str,
+    width_px: int,
+    height_px: int,
+) -> Figure:
+    """The chart as a matplotlib Figure (see `render_chart`); tests look at what it draws where."""
+    if len(ticks) != len(values):
+        raise ValueError(f"{len(ticks)} labels for {len(values)} points")
     if not (200 <= width_px <= 4000 and 150 <= height_px <= 4000):  # smaller leaves no room for the ticks
         raise ValueError("chart sizes run from 200×150 to 4000×4000 pixels")
     _require()
@@ -194,21 +184,19 @@ def render_line_chart(
     fig = Figure(figsize=(width_px / _DPI, height_px / _DPI), dpi=_DPI, facecolor="white")
     FigureCanvasAgg(fig)  # attaches itself to the figure: savefig renders through Agg, no backend lookup
     ax = fig.add_subplot()
-    values = [p if math.isfinite(p) else math.nan for p in points]
-    finite = [v for v in values if not math.isnan(v)]
+    ys = [v if v is not None and math.isfinite(v) else math.nan for v in values]
+    finite = [y for y in ys if not math.isnan(y)]
     top = max(finite, default=0.0)
-    xs = range(len(values))
+    xs = range(len(ys))
 
-    ax.plot(
-        xs, values, color=_LINE, linewidth=2, marker="o" if len(values) <= 31 else None, markersize=4, clip_on=False
-    )
-    if values:
-        ax.fill_between(xs, values, color=_LINE, alpha=0.08)
-    else:
+    if not finite:
         ax.text(0.5, 0.5, "no data", transform=ax.transAxes, ha="center", va="center", color="#6b7280")
-    ax.set_xlim(-0.5, max(len(values) - 0.5, 0.5))
+    elif is_time:  # a line that breaks at every gap; markers, so a value between two gaps still shows
+        ax.plot(xs, ys, color=_LINE, linewidth=2, marker="o", markersize=4 if len(ys) <= 31 else 2.5, clip_on=False)
+    else:  # counts per hour or day: one bar each, a gap (no value) left empty
+        ax.bar(xs, [0.0 if math.isnan(y) else y for y in ys], width=0.7, color=_LINE)
+    ax.set_xlim(-0.5, max(len(ys) - 0.5, 0.5))
 
-    ticks = [_tick_text(lb) for lb in labels]
     step = _thin(len(ticks), max((len(t) for t in ticks), default=1), width_px)
     ax.set_xticks(list(xs)[::step], [_tex_safe(t) for t in ticks[::step]])
     ax.tick_params(axis="both", labelsize=9, colors="#374151")
@@ -239,30 +227,50 @@ def render_line_chart(
     _heading(fig, left, 12, heading, room, fontsize=12, fontweight="bold", color="#111827")
     if subtitle:
         _heading(fig, left, 33, subtitle, room, fontsize=9, color="#6b7280")
-
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=_DPI, metadata={"Software": None})
-    return buffer.getvalue()
+    return fig
 
 
-async def render_line_chart_async(
+def render_chart(
     title: str,
-    labels: Sequence[str],
-    points: Sequence[float],
+    ticks: Sequence[str],
+    values: Sequence[float | None],
     *,
     is_time: bool,
     subtitle: str = "",
     width_px: int = 800,
     height_px: int = 400,
 ) -> bytes:
-    """`render_line_chart` on a chart thread (at most `RENDERERS` at once; the rest queue), so the bot keeps
+    """A PNG of a chart's buckets, exactly `width_px` × `height_px`, with `ticks` as the buckets' names.
+
+    Counts (conversations, messages per hour or day) are bars: each bucket is its own amount, and a line between
+    them would invent the counts in between. Times are a line with a marker per bucket that breaks where a value
+    is None (no data): drawn at 0:00 a gap would read as instant replies. Time axes read m:ss or h:mm with round
+    clock steps; counts get whole-number ticks. The y-axis starts at 0 so a small change does not look dramatic.
+    Raises ChartsUnavailable without matplotlib."""
+    fig = _figure(title, ticks, values, is_time=is_time, subtitle=subtitle, width_px=width_px, height_px=height_px)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=_DPI, metadata={"Software": None})
+    return buffer.getvalue()
+
+
+async def render_chart_async(
+    title: str,
+    ticks: Sequence[str],
+    values: Sequence[float | None],
+    *,
+    is_time: bool,
+    subtitle: str = "",
+    width_px: int = 800,
+    height_px: int = 400,
+) -> bytes:
+    """`render_chart` on a chart thread (at most `RENDERERS` at once; the rest queue), so the bot keeps
     reading and answering messages while it imports and draws."""
     global _loaded
 
     def draw() -> bytes:
         try:
-            return render_line_chart(
-                title, labels, points, is_time=is_time, subtitle=subtitle, width_px=width_px, height_px=height_px
+            return render_chart(
+                title, ticks, values, is_time=is_time, subtitle=subtitle, width_px=width_px, height_px=height_px
             )
         finally:
             _give_back_memory()

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given
@@ -11,12 +12,17 @@ from hypothesis import strategies as st
 from bot.replies.figures import (
     LABELS,
     TIME_METRICS,
+    Point,
     chart_summary,
     clock,
     clock_unit,
     date_range_text,
+    day_text,
+    day_tick,
     delta,
     duration,
+    hour_text,
+    hour_tick,
     label,
     number,
     parse_hhmmss,
@@ -31,6 +37,11 @@ INF = float("inf")
 HOURS = [
     f"{h % 12 or 12}{'AM' if h < 12 else 'PM'}-{(h + 1) % 12 or 12}{'PM' if 11 <= h < 23 else 'AM'}" for h in range(24)
 ]
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+def points(labels: list[str], values: list[float | None]) -> list[Point]:
+    return [Point(name, value) for name, value in zip(labels, values, strict=True)]
 
 
 def test_labels_are_rocket_chats_english_strings() -> None:
@@ -233,17 +244,21 @@ def test_changes_and_readings_take_any_finite_floats(current: float, previous: f
     assert duration(current) and number(current) and clock(current, "h:mm")
 
 
-@given(st.lists(FINITE, min_size=1, max_size=30), st.booleans())
-def test_chart_summary_takes_any_finite_floats(points: list[float], is_time: bool) -> None:
-    summary = chart_summary("Total_conversations", [f"3/{i + 1}" for i in range(len(points))], points, is_time=is_time)
+@given(
+    st.lists(FINITE | st.none(), min_size=1, max_size=30),
+    st.sampled_from(["Total_conversations", "Avg_response_time", "Best_first_response_time"]),
+)
+def test_chart_summary_takes_any_finite_floats_and_gaps(values: list[float | None], name: str) -> None:
+    summary = chart_summary(name, points([f"{i + 1} Mar" for i in range(len(values))], values), per="day")
     assert summary.text()
 
 
 def test_chart_summary_of_the_largest_floats() -> None:
     """Three times the largest float, each divided by 3, still passes the float range inside `fsum`."""
     top = 1.7976931348623157e308
-    assert chart_summary("Total_conversations", ["3/9", "3/10", "3/11"], [top] * 3, is_time=False).text()
-    assert chart_summary("Avg_response_time", ["3/9", "3/10", "3/11"], [top] * 3, is_time=True).text()
+    days = ["9 Mar", "10 Mar", "11 Mar"]
+    assert chart_summary("Total_conversations", points(days, [top] * 3), per="day").text()
+    assert chart_summary("Avg_chat_duration", points(days, [top] * 3), per="day").text()
 
 
 @pytest.mark.parametrize(
@@ -370,50 +385,95 @@ def test_date_range_text_refuses_a_reversed_range() -> None:
 
 
 def test_chart_summary_of_counts() -> None:
-    summary = chart_summary("Total_conversations", ["3/9", "3/10", "3/11", "3/12"], [6, 0, 7, 7], is_time=False)
+    summary = chart_summary(
+        "Total_conversations", points(["Mon 9 Mar", "Tue 10 Mar", "Wed 11 Mar", "Thu 12 Mar"], [6, 0, 7, 7]), per="day"
+    )
     assert summary.title == "Total Conversations"
     assert (summary.total, summary.average, summary.buckets, summary.per) == (20, 5.0, 4, "day")
-    assert summary.low == (0, "3/10")
-    assert summary.high == (7, "3/11")  # ties go to the first bucket
+    assert summary.low == (0, "Tue 10 Mar")
+    assert summary.high == (7, "Wed 11 Mar")  # ties go to the first bucket
     assert summary.empty == 0
-    assert summary.text() == "total 20 · avg 5 per day · max 7 (3/11) · min 0 (3/10)"
+    assert summary.text() == "total 20 · avg 5 per day · max 7 (Wed 11 Mar) · min 0 (Tue 10 Mar)"
 
 
-def test_chart_summary_of_times_skips_empty_buckets() -> None:
-    points = [0.0] * 24
-    points[9], points[14], points[15] = 45.0, 130.5, 72.0
-    summary = chart_summary("Avg_first_response_time", HOURS, points, is_time=True)
-    assert summary.per == "hour"
+def test_a_running_bucket_counts_in_the_total_only() -> None:
+    """Half an hour is no quiet hour: the hour still running is stated on its own, not averaged or ranked."""
+    hours = [*points(HOURS[:3], [2, 4, 3]), Point(HOURS[3], 0, so_far=True)]
+    assert chart_summary("Total_conversations", hours, per="hour").text() == (
+        "total 9 · avg 3 per hour · max 4 (1AM-2AM) · min 2 (12AM-1AM) · 3AM-4AM so far: 0"
+    )
+    alone = chart_summary("Total_conversations", [Point(HOURS[0], 2, so_far=True)], per="hour")
+    assert alone.text() == "2 (12AM-1AM so far)"
+
+
+def test_chart_summary_of_times_skips_gaps() -> None:
+    values: list[float | None] = [None] * 24
+    values[9], values[14], values[15] = 45.0, 130.5, 72.0
+    summary = chart_summary("Avg_first_response_time", points(HOURS, values), per="hour", average=70.0)
     assert summary.total is None
     assert summary.low == (45.0, "9AM-10AM")
     assert summary.high == (130.5, "2PM-3PM")
-    assert summary.average == pytest.approx(82.5)
     assert summary.empty == 21
-    assert summary.text() == "avg 1m 23s · max 2m 11s (2PM-3PM) · min 45s (9AM-10AM) · no data on 21 of 24 hours"
+    assert summary.text() == "avg 1m 10s · max 2m 11s (2PM-3PM) · min 45s (9AM-10AM) · no data on 21 of 24 hours"
+
+
+def test_a_mean_of_buckets_is_called_so() -> None:
+    """Without Rocket.Chat's own average (chat duration), the plain mean of the days says what it is."""
+    summary = chart_summary("Avg_chat_duration", points(["Mon 9 Mar", "Tue 10 Mar"], [300.0, 600.0]), per="day")
+    assert summary.text() == "mean of daily averages 7m 30s · max 10m 00s (Tue 10 Mar) · min 5m 00s (Mon 9 Mar)"
+    assert summary.average == pytest.approx(450.0)
+
+
+def test_the_best_of_a_period_is_its_lowest_bucket() -> None:
+    summary = chart_summary("Best_first_response_time", points(HOURS[:3], [40.0, None, 12.0]), per="hour")
+    assert summary.text() == "best 12s (2AM-3AM) · slowest hourly best 40s (12AM-1AM) · no data on 1 of 3 hours"
+
+
+def test_one_value_is_stated_once() -> None:
+    summary = chart_summary("Avg_reaction_time", points(["Mon 9 Mar", "Tue 10 Mar"], [None, 8.0]), per="day", average=8)
+    assert summary.text() == "8s (Tue 10 Mar, the only day with data) · no data on 1 of 2 days"
 
 
 def test_chart_summary_without_data() -> None:
-    assert chart_summary("Avg_reaction_time", ["3/9"], [0], is_time=True).text() == "no data"
-    assert chart_summary("Total_messages", [], [], is_time=False).text() == "no data"
-    zeros = chart_summary("Total_messages", ["3/9", "3/10"], [0, 0], is_time=False)
-    assert zeros.text() == "total 0 · avg 0 per day · max 0 (3/9) · min 0 (3/9)"
+    assert chart_summary("Avg_reaction_time", points(["Mon 9 Mar"], [None]), per="day").text() == "no data"
+    assert chart_summary("Total_messages", [], per="day").text() == "no data"
+    zeros = chart_summary("Total_messages", points(["Mon 9 Mar", "Tue 10 Mar"], [0, 0]), per="day")
+    assert zeros.text() == "total 0 · avg 0 per day · max 0 (Mon 9 Mar) · min 0 (Mon 9 Mar)"
 
 
 def test_chart_summary_average_of_counts_has_one_decimal() -> None:
-    text = chart_summary("Total_conversations", ["1/1", "1/2", "1/3"], [1, 2, 2], is_time=False).text()
+    text = chart_summary("Total_conversations", points(["1 Jan", "2 Jan", "3 Jan"], [1, 2, 2]), per="day").text()
     assert "avg 1.7 per day" in text
 
 
-def test_chart_summary_needs_a_label_per_point() -> None:
-    with pytest.raises(ValueError, match="2 labels for 1 points"):
-        chart_summary("Total_messages", ["3/9", "3/10"], [1], is_time=False)
+def test_a_bucket_is_an_hour_or_a_day() -> None:
+    with pytest.raises(ValueError, match="an hour or a day"):
+        chart_summary("Total_messages", [], per="week")
+
+
+@pytest.mark.parametrize(
+    ("start", "text", "tick"),
+    [
+        (datetime(2024, 3, 5, 0, tzinfo=UTC), "12AM-1AM", "12AM"),
+        (datetime(2024, 3, 5, 11, tzinfo=UTC), "11AM-12PM", "11AM"),
+        (datetime(2024, 3, 5, 23, tzinfo=UTC), "11PM-12AM", "11PM"),
+        (datetime(2026, 3, 29, 1, tzinfo=BERLIN), "1AM-3AM", "1AM"),  # spring forward: the next hour is 3AM
+        (datetime(2026, 10, 25, 2, tzinfo=BERLIN), "2AM-2AM", "2AM"),  # fall back: 2AM twice
+    ],
+)
+def test_hours_are_named_as_the_clock_reads_them(start: datetime, text: str, tick: str) -> None:
+    assert (hour_text(start), hour_tick(start)) == (text, tick)
+
+
+def test_days_are_named_as_the_replies_write_them() -> None:
+    assert (day_text(date(2026, 11, 17)), day_tick(date(2026, 11, 17))) == ("Tue 17 Nov", "17 Nov")
 
 
 def test_nothing_rendered_here_mentions_anyone() -> None:
     texts = [
         table(["Agent"], [["jane"]]),
         date_range_text(date(2026, 1, 1), date(2026, 1, 2), "UTC"),
-        chart_summary("Total_messages", ["3/9"], [3], is_time=False).text(),
+        chart_summary("Total_messages", points(["Mon 9 Mar"], [3]), per="day").text(),
         delta(1, 2, lower_is_better=True),
     ]
     assert not any("@" in t for t in texts)

@@ -9,20 +9,19 @@ import subprocess
 import sys
 import textwrap
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
 from bot.replies import pictures as charts
-from bot.replies.pictures import ChartsUnavailable, charts_available, render_line_chart, render_line_chart_async
+from bot.replies.pictures import ChartsUnavailable, charts_available, render_chart, render_chart_async
 
 ROOT = Path(__file__).resolve().parents[2]
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-HOURS = [
-    f"{h % 12 or 12}{'AM' if h < 12 else 'PM'}-{(h + 1) % 12 or 12}{'PM' if 11 <= h < 23 else 'AM'}" for h in range(24)
-]
-DAYS = [f"{m}/{d}" for m, n in ((9, 30), (10, 31), (11, 29)) for d in range(1, n + 1)]  # 90 "M/D" labels
+HOURS = [f"{h % 12 or 12}{'AM' if h < 12 else 'PM'}" for h in range(24)]
+DAYS = [f"{d} {m}" for m, n in (("Sep", 30), ("Oct", 31), ("Nov", 29)) for d in range(1, n + 1)]  # 90 days
 
 needs_matplotlib = pytest.mark.skipif(not charts_available(), reason="the [charts] extra is not installed")
 
@@ -60,11 +59,11 @@ def test_without_matplotlib_the_error_says_how_to_install_it() -> None:
         """
         import asyncio, sys
         sys.modules["matplotlib"] = None  # what a missing package looks like to `import`
-        from bot.replies.pictures import ChartsUnavailable, charts_available, render_line_chart, render_line_chart_async
+        from bot.replies.pictures import ChartsUnavailable, charts_available, render_chart, render_chart_async
         assert charts_available() is False
         for call in (
-            lambda: render_line_chart("t", ["3/9"], [1.0], is_time=False),
-            lambda: asyncio.run(render_line_chart_async("t", ["3/9"], [1.0], is_time=False)),
+            lambda: render_chart("t", ["9 Mar"], [1.0], is_time=False),
+            lambda: asyncio.run(render_chart_async("t", ["9 Mar"], [1.0], is_time=False)),
         ):
             try:
                 call()
@@ -90,8 +89,8 @@ def test_charts_unavailable_is_an_exception_with_the_hint() -> None:
 @pytest.mark.parametrize(
     ("labels", "points", "is_time"),
     [
-        (["3/9"], [4.0], False),
-        (["3/9"], [0.0], True),
+        (["9 Mar"], [4.0], False),
+        (["9 Mar"], [0.0], True),
         (HOURS, [float(h % 7) for h in range(24)], False),
         (HOURS, [0.0] * 8 + [45.0, 72.5, 130.0, 301.0] + [0.0] * 12, True),
         (DAYS, [float(d % 17) for d in range(90)], False),
@@ -100,13 +99,16 @@ def test_charts_unavailable_is_an_exception_with_the_hint() -> None:
         (DAYS[:7], [90.0] * 7, True),  # flat time
         (DAYS[:7], [0.0] * 7, False),  # all zero
         (HOURS, [0.0] * 24, True),  # all zero time
-        (DAYS[:5], [1.0, float("nan"), 3.0, float("inf"), 2.0], False),  # gaps
+        (DAYS[:5], [1.0, float("nan"), 3.0, float("inf"), 2.0], False),  # not finite
+        (DAYS[:5], [60.0, None, 90.0, None, None], True),  # gaps
+        (HOURS[:11], [None] * 10 + [30.0], True),  # one value after a run of gaps
+        (DAYS[:3], [None, None, None], True),  # no data at all
         ([], [], False),  # empty: "no data"
         (DAYS[:3], [1e6, 2e6, 1.5e6], False),  # large counts
     ],
 )
 def test_renders_a_png_of_the_default_size(labels: list[str], points: list[float], is_time: bool) -> None:
-    png = render_line_chart("Total_conversations", labels, points, is_time=is_time, subtitle="Mon 9 – Sun 15 Nov")
+    png = render_chart("Total_conversations", labels, points, is_time=is_time, subtitle="Mon 9 – Sun 15 Nov")
     assert png.startswith(PNG_SIGNATURE)
     assert png_size(png) == (800, 400)
 
@@ -114,25 +116,62 @@ def test_renders_a_png_of_the_default_size(labels: list[str], points: list[float
 @needs_matplotlib
 @pytest.mark.parametrize(("width", "height"), [(800, 400), (640, 321), (1201, 599), (200, 150), (1920, 1080)])
 def test_the_png_has_exactly_the_requested_pixel_size(width: int, height: int) -> None:
-    png = render_line_chart("Avg_response_time", HOURS, [60.0] * 24, is_time=True, width_px=width, height_px=height)
+    png = render_chart("Avg_response_time", HOURS, [60.0] * 24, is_time=True, width_px=width, height_px=height)
     assert png_size(png) == (width, height)
 
 
 @needs_matplotlib
-def test_the_picture_shows_the_line() -> None:
+def test_the_picture_shows_the_bars() -> None:
     from PIL import Image
 
-    png = render_line_chart("Total_messages", DAYS[:10], [float(i) for i in range(10)], is_time=False)
+    png = render_chart("Total_messages", DAYS[:10], [float(i) for i in range(10)], is_time=False)
     image = Image.open(io.BytesIO(png)).convert("RGB")
     colors = image.getcolors(maxcolors=800 * 400)
     assert colors is not None
-    blue = sum(n for n, (r, g, b) in colors if b > 200 and r < 80 and g < 160)  # the Rocket.Chat blue line
+    blue = sum(n for n, (r, g, b) in colors if b > 200 and r < 80 and g < 160)  # the Rocket.Chat blue
     assert blue > 500
+
+
+def drawn(ticks: list[str], values: list[float | None], *, is_time: bool) -> Callable[[float, float], bool]:
+    """The chart as a person sees it: whether the pixel at a point of the data (x: bucket, y: value) is blue."""
+    from PIL import Image
+
+    fig = charts._figure("t", ticks, values, is_time=is_time, subtitle="", width_px=800, height_px=400)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=100)
+    image = Image.open(buffer).convert("RGB")
+    (ax,) = fig.axes
+
+    def blue(x: float, y: float) -> bool:
+        px, py = ax.transData.transform((x, y))
+        r, g, b = image.getpixel((round(px), round(400 - py)))
+        return b > 200 and r < 80 and g < 160
+
+    return blue
+
+
+@needs_matplotlib
+def test_counts_are_bars() -> None:
+    """Each day's count is its own bar: filled below the top, and nothing between two bars (a line from 5 down to
+    0 would cross the middle)."""
+    blue = drawn(DAYS[:4], [0.0, 5.0, 0.0, 5.0], is_time=False)
+    assert blue(1, 2.5) and blue(3, 4.5)
+    assert not blue(1.5, 2.5) and not blue(0, 2.5)
+
+
+@needs_matplotlib
+def test_times_are_a_line_that_breaks_at_gaps() -> None:
+    """A day without data is no point at 0:00 and no line through it; a value between two gaps still shows."""
+    blue = drawn(DAYS[:5], [60.0, None, 60.0, None, 90.0], is_time=True)
+    assert blue(0, 60) and blue(2, 60) and blue(4, 90)
+    assert not blue(1, 0.5) and not blue(0.5, 60) and not blue(0.5, 30) and not blue(3, 75)
+    joined = drawn(DAYS[:3], [60.0, 90.0, 60.0], is_time=True)
+    assert joined(0.5, 75)  # where there is no gap, the line runs on
 
 
 @needs_matplotlib
 def test_titles_with_dollar_signs_are_not_read_as_tex() -> None:
-    png = render_line_chart("Sales $ EMEA $", ["3/9"], [1.0], is_time=False, subtitle="$x^2$ and a lone $")
+    png = render_chart("Sales $ EMEA $", ["9 Mar"], [1.0], is_time=False, subtitle="$x^2$ and a lone $")
     assert png_size(png) == (800, 400)
 
 
@@ -140,9 +179,9 @@ def test_titles_with_dollar_signs_are_not_read_as_tex() -> None:
 @pytest.mark.parametrize(("width", "height"), [(200, 150), (400, 200), (800, 400)])
 def test_long_titles_and_big_numbers_fit_without_layout_warnings(width: int, height: int) -> None:
     """pytest turns warnings into errors here, so a "Tight layout not applied" would fail the test."""
-    png = render_line_chart(
+    png = render_chart(
         "Average of First Response Time for the Sales department in EMEA " * 3,
-        ["3/9", "3/10", "3/11"],
+        ["9 Mar", "10 Mar", "11 Mar"],
         [1e6, 3e6, 2e6],
         is_time=False,
         subtitle="Mon 9 – Wed 11 Mar 2026, Europe/Berlin " * 5,
@@ -155,22 +194,20 @@ def test_long_titles_and_big_numbers_fit_without_layout_warnings(width: int, hei
 @needs_matplotlib
 def test_rejects_mismatched_series_and_silly_sizes() -> None:
     with pytest.raises(ValueError, match="2 labels for 1 points"):
-        render_line_chart("t", ["3/9", "3/10"], [1.0], is_time=False)
+        render_chart("t", ["9 Mar", "10 Mar"], [1.0], is_time=False)
     for width, height in ((199, 400), (800, 149), (4001, 400)):
         with pytest.raises(ValueError, match="pixels"):
-            render_line_chart("t", ["3/9"], [1.0], is_time=False, width_px=width, height_px=height)
+            render_chart("t", ["9 Mar"], [1.0], is_time=False, width_px=width, height_px=height)
 
 
 @needs_matplotlib
 def test_concurrent_renders_on_threads_match_a_serial_render() -> None:
     """No shared pyplot state: charts drawn at the same time on worker threads come out as if drawn alone."""
     series = [(f"chart {i}", [float((d * (i + 1)) % 11) for d in range(30)]) for i in range(6)]
-    serial = [
-        render_line_chart(title, DAYS[:30], points, is_time=i % 2 == 0) for i, (title, points) in enumerate(series)
-    ]
+    serial = [render_chart(title, DAYS[:30], points, is_time=i % 2 == 0) for i, (title, points) in enumerate(series)]
     with ThreadPoolExecutor(max_workers=6) as pool:
         futures = [
-            pool.submit(render_line_chart, title, DAYS[:30], points, is_time=i % 2 == 0)
+            pool.submit(render_chart, title, DAYS[:30], points, is_time=i % 2 == 0)
             for i, (title, points) in enumerate(series)
         ]
         parallel = [f.result() for f in futures]
@@ -180,14 +217,14 @@ def test_concurrent_renders_on_threads_match_a_serial_render() -> None:
 @needs_matplotlib
 def test_the_async_wrapper_draws_on_a_worker_thread(monkeypatch: pytest.MonkeyPatch) -> None:
     threads: list[threading.Thread] = []
-    original = charts.render_line_chart
+    original = charts.render_chart
 
     def spy(*args: object, **kwargs: object) -> bytes:
         threads.append(threading.current_thread())
         return original(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(charts, "render_line_chart", spy)
-    png = asyncio.run(render_line_chart_async("Total_messages", HOURS, [1.0] * 24, is_time=False, width_px=640))
+    monkeypatch.setattr(charts, "render_chart", spy)
+    png = asyncio.run(render_chart_async("Total_messages", HOURS, [1.0] * 24, is_time=False, width_px=640))
     assert png_size(png) == (640, 400)
     assert threads and threads[0] is not threading.main_thread()
 
@@ -228,12 +265,6 @@ def test_headings_are_measured_and_cut_to_fit(text: str) -> None:
         assert shown.endswith("…") and 10 < len(shown) < 60
     else:
         assert shown == charts._tex_safe(" ".join(text.split()))
-
-
-def test_hourly_tick_labels_show_the_hour_the_bucket_starts() -> None:
-    assert charts._tick_text("2PM-3PM") == "2PM"
-    assert charts._tick_text("11PM-12AM") == "11PM"
-    assert charts._tick_text("3/9") == "3/9"
 
 
 def test_looking_for_the_extra_does_not_import_it_and_warm_up_imports_it_on_a_chart_thread() -> None:
@@ -294,10 +325,10 @@ def test_renders_run_on_a_bounded_number_of_chart_threads(monkeypatch: pytest.Mo
             running[0] -= 1
         return PNG_SIGNATURE
 
-    monkeypatch.setattr(charts, "render_line_chart", render)
+    monkeypatch.setattr(charts, "render_chart", render)
 
     async def many() -> list[bytes]:
-        return await asyncio.gather(*(render_line_chart_async("t", ["3/9"], [1.0], is_time=False) for _ in range(6)))
+        return await asyncio.gather(*(render_chart_async("t", ["9 Mar"], [1.0], is_time=False) for _ in range(6)))
 
     assert asyncio.run(many()) == [PNG_SIGNATURE] * 6
     assert peak[0] == charts.RENDERERS
