@@ -48,9 +48,12 @@ def test_alert_tables_are_read_as_written(tmp_path: Path) -> None:
     ("text", "message"),
     [
         ('[[alert]]\nname = "a"\nroom = "r"\n', "[[alert]] #1 ('a'): 'condition' is required"),
-        ('[[alert]]\nname = "a"\nroom = "r"\ncondition = "q"\nnotfy = ["@x"]\n', "unknown key 'notfy' (did you mean 'notify'?)"),
+        (
+            '[[alert]]\nname = "a"\nroom = "r"\ncondition = "q"\nnotfy = ["@x"]\n',
+            "unknown key 'notfy' (did you mean 'notify'?)",
+        ),
         ('[[alert]]\nname = "a"\nroom = "r"\ncondition = "q"\nnotify = "@x"\n', "'notify' must be a list of usernames"),
-        ('[[alert]]\nname = "a"\nroom = "r"\ncondition = "q"\n[[alert]]\nname = "a"\nroom = "r"\ncondition = "q"\n', "the name 'a' is used twice"),
+        ('[[alert]]\nname = "a"\nroom = "r"\ncondition = "q"\n' * 2, "the name 'a' is used twice"),
         ("alert = 3\n", "alerts are written as [[alert]] tables"),
     ],
 )  # fmt: skip
