@@ -28,7 +28,10 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
+from bot.alerts.runner import AlertRunner
+from bot.alerts.setup import start_alerts
 from bot.analytics.service import AnalyticsService
+from bot.commands.alert import register_alert
 from bot.commands.analytics import Services, register_analytics
 from bot.commands.digest import register_digest
 from bot.commands.help import register_help
@@ -71,6 +74,7 @@ def build_router(settings: Settings) -> Router:
     router = Router(prefix=settings.prefix)
     register_analytics(router)
     register_digest(router)
+    register_alert(router)
     register_now(router)  # before help, so `!help` lists it
     register_help(router)
     return router
@@ -145,6 +149,7 @@ class BotApp:
         self.services = services
         self._warming: asyncio.Task[None] | None = None
         self.digests: Digests | None = None
+        self.alerts: AlertRunner | None = None
         self.sessions = 0  # realtime sessions established and caught up
         self._session_change = asyncio.Condition()
 
@@ -164,6 +169,7 @@ class BotApp:
             )
             log.info("logged in as %s (%s)", self.identity.username, self.identity.user_id)
             scheduler = await self._start_digests()
+            alerts = await self._start_alerts()
             self._resume_pending()
             options: dict[str, Any] = {}
             if self._backoff is not None:
@@ -184,6 +190,7 @@ class BotApp:
             finally:
                 self.stop()
                 await scheduler
+                await alerts
         finally:
             await self.dispatcher.drain()
             if self._warming is not None and not self._warming.done():
@@ -205,11 +212,22 @@ class BotApp:
         await self.digests.sync_config()
         return asyncio.get_running_loop().create_task(self.digests.scheduler.run(), name="digest scheduler")
 
+    async def _start_alerts(self) -> asyncio.Task[None]:
+        """Sync [[alert]] entries (a bad one raises ConfigError: fatal, like [[digest]]) and start watching over
+        the shared analytics layer, so alerts and !now share one read per figure."""
+        assert self.state is not None and self.digests is not None
+        self.alerts = await start_alerts(
+            self.settings, self.state, self.rest, self.digests.service, clock=self.clock, sleep=self._sleep
+        )
+        return asyncio.get_running_loop().create_task(self.alerts.run(), name="alert runner")
+
     def stop(self) -> None:
         """Stop listening; in-flight replies finish (bounded) before `run()` returns."""
         self._stopping = True
         if self.digests is not None:
             self.digests.scheduler.stop()
+        if self.alerts is not None:
+            self.alerts.stop()
         if self.realtime is not None:
             self.realtime.stop()
 
