@@ -3,18 +3,19 @@
 Every question goes through one shared layer (`sharing.CoalescingSource`): identical questions share a
 request, answers are kept briefly, rate limits are waited out, and each answer says when it was read, so
 each report carries `as_of` — the read time of the oldest answer its figures rest on. The requests of one
-report are issued concurrently: the period, the previous period for the deltas, and the conversation count
-a chart or agent table rests on. Departments are looked up by name (case-insensitive). Values stay as
-Rocket.Chat sent them (`HH:MM:SS`, "71.43%", numbers) plus a numeric reading, so replies can both quote and
-compare them.
+report are issued concurrently: the period, what its changes are against (`baseline`, `compare`: like with
+like, never a running day against a whole one), and the conversation count a chart or agent table rests on.
+Departments are looked up by name (case-insensitive). Values stay as Rocket.Chat sent them (`HH:MM:SS`,
+"71.43%", numbers) plus a numeric reading, so replies can both quote and compare them.
 """
 
 from __future__ import annotations
 
 import asyncio
 import difflib
+import math
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -33,11 +34,15 @@ __all__ = [
     "AgentsReport",
     "AnalyticsService",
     "AnalyticsSource",
+    "Baseline",
     "ChartReport",
+    "Comparison",
     "Department",
     "Figures",
     "OverviewReport",
     "as_of_text",
+    "baseline",
+    "hours_before",
     "numeric",
     "ranking_order",
 ]
@@ -68,12 +73,35 @@ class Figures:
 
 
 @dataclass(frozen=True)
+class Baseline:
+    """What a period's figures are compared with: `range` and, in words, `why` that one ("the same weekday a
+    week earlier"). `until`: the period ends today, which is still running, at this hour (reporting zone); a
+    running day is never compared with a whole one (see `AnalyticsService.compare`)."""
+
+    range: DateRange
+    why: str
+    until: int | None = None
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Figures of a period and of its baseline measured alike: `pairs` maps a figure's key to (this period's,
+    the baseline's). For a period running today, `counted_until` is the hour up to which conversations were
+    counted on the last day of both (from the hourly charts), and `whole` the complete days (this period's,
+    the baseline's) the other figures were compared over; a key without a pair has no fair comparison yet."""
+
+    baseline: Baseline
+    pairs: dict[str, tuple[float, float]]
+    counted_until: int | None = None
+    whole: tuple[DateRange, DateRange] | None = None
+
+
+@dataclass(frozen=True)
 class OverviewReport:
     range: DateRange
-    previous: DateRange
     department: Department | None
     sections: dict[str, Figures]  # "Conversations" / "Productivity" -> figures
-    previous_sections: dict[str, Figures]
+    comparison: Comparison  # the changes, against `comparison.baseline`
     conversations: int  # how many conversations the figures rest on
     as_of: datetime  # when the figures for `range` were read (the oldest of them)
 
@@ -128,6 +156,45 @@ _ORDERS = {
 def as_of_text(when: datetime, tz: str) -> str:
     """`as of 10:42`: when figures were read, on the clock of the time zone the reply speaks in."""
     return f"as of {when.astimezone(ZoneInfo(tz)):%H:%M}"
+
+
+def baseline(rng: DateRange, now: datetime, tz: ZoneInfo) -> Baseline:
+    """What `rng` is compared with, so that like is compared with like.
+
+    Weekdays differ (a Monday is not a Sunday), so a range of up to seven days (a day, a week so far, "since
+    monday", a weekend, a week, the last 7 days) is compared with the same weekdays a week earlier. A calendar
+    month, quarter or year, and anything longer than a week, is compared with the period before it
+    (`previous_period`: the same days of the previous month while this one runs). `until` is set when `rng`
+    ends today in `tz` at `now`: that day is in progress."""
+    local = now.astimezone(tz)
+    until = local.hour if rng.partial and rng.end == local.date() else None
+    if rng.grain in ("month", "quarter", "year") or rng.days > 7:
+        before = previous_period(rng)
+        if rng.grain not in ("month", "quarter", "year"):
+            why = f"the {rng.days} days before"
+        elif not rng.partial:
+            why = f"the previous {rng.grain}"
+        elif before.days == rng.days:
+            why = f"the same days of the previous {rng.grain}"
+        else:  # the 31st of a month after a shorter one
+            why = f"the whole previous {rng.grain}"
+        return Baseline(before, why, until)
+    week = timedelta(days=7)
+    before = DateRange(rng.start - week, rng.end - week, "a week earlier", grain="custom")
+    if rng.grain in ("week", "weekend") and rng.days == (7 if rng.grain == "week" else 2):
+        why = f"the {rng.grain} before"
+    elif rng.days == 7:
+        why = "the 7 days before"
+    else:
+        why = "the same weekday a week earlier" if rng.days == 1 else "the same weekdays a week earlier"
+    return Baseline(before, why, until)
+
+
+def hours_before(day: date, hour: int, tz: ZoneInfo) -> int:
+    """How many of `day`'s hourly chart buckets (each a real hour from local midnight, §3.4) end by `hour`:00
+    local time: `hour`, except on the days the clocks change."""
+    midnight = datetime.combine(day, time(0), tzinfo=tz).astimezone(UTC)
+    return int((datetime.combine(day, time(hour), tzinfo=tz).astimezone(UTC) - midnight) // _HOUR)
 
 
 def ranking_order(metric: Metric) -> str:
@@ -227,24 +294,68 @@ class AnalyticsService:
     async def overview(
         self, sections: tuple[str, ...], rng: DateRange, department: Department | None
     ) -> OverviewReport:
-        """The sections for `rng` and for the previous period (the changes); `as_of` is that of `rng`'s figures,
-        as those are the ones shown (the previous period's are usually closed, and kept longer)."""
-        previous = previous_period(rng)
+        """The sections for `rng` and their changes against its `baseline`; `as_of` is that of `rng`'s figures,
+        as those are the ones shown (the baseline's are usually closed, and kept longer)."""
         wanted = tuple(dict.fromkeys(("Conversations", *sections)))  # the count always comes from Conversations
-        reads = await asyncio.gather(*(self._overview(name, r, department) for r in (rng, previous) for name in wanted))
-        now, before = reads[: len(wanted)], reads[len(wanted) :]
-        current = {name: _figures(read.value, name, read.at) for name, read in zip(wanted, now, strict=True)}
-        earlier = {name: _figures(read.value, name, read.at) for name, read in zip(wanted, before, strict=True)}
-        count = int(current["Conversations"].number("Total_conversations") or 0)
-        return OverviewReport(
-            rng,
-            previous,
-            department,
-            {k: v for k, v in current.items() if k in sections},
-            {k: v for k, v in earlier.items() if k in sections},
-            count,
-            oldest(*now),
+        reads, comparison = await asyncio.gather(
+            asyncio.gather(*(self._overview(name, rng, department) for name in wanted)),
+            self.compare(sections, rng, department, baseline(rng, self.clock(), self.tz)),
         )
+        current = {name: _figures(read.value, name, read.at) for name, read in zip(wanted, reads, strict=True)}
+        count = int(current["Conversations"].number("Total_conversations") or 0)
+        shown = {k: v for k, v in current.items() if k in sections}
+        return OverviewReport(rng, department, shown, comparison, count, oldest(*reads))
+
+    async def compare(
+        self, sections: tuple[str, ...], rng: DateRange, department: Department | None, base: Baseline
+    ) -> Comparison:
+        """The figures of `sections` for `rng` and for `base.range`, measured alike.
+
+        Two whole periods: their overviews. A period whose last day is today, still running (`base.until`):
+        never against a whole day. Conversations are counted up to the same hour on the last day of both, from
+        the hourly charts (a one-day chart has 24 hourly buckets, §3.4), plus the whole days before it from the
+        overview. Averages, messages and conversations per day cannot be cut at an hour, so they are compared
+        over the whole days before today only, and not at all when today is the only day."""
+        if base.until is None:
+            reads = await asyncio.gather(
+                *(self._overview(name, r, department) for r in (rng, base.range) for name in sections)
+            )
+            now, before = reads[: len(sections)], reads[len(sections) :]
+            return Comparison(base, _pairs(sections, now, before))
+        hour, whole = base.until, rng.days - 1
+        day = timedelta(days=1)
+        heads = None
+        if whole:
+            last = base.range.end if base.range.days < rng.days else base.range.start + (whole - 1) * day
+            heads = (
+                DateRange(rng.start, rng.end - day, "the whole days so far", grain="custom"),
+                DateRange(base.range.start, last, "the same whole days", grain="custom"),
+            )
+        # Up to the hour only where the baseline has the same day: a shorter month has no 31st to count.
+        counted = "Conversations" in sections and hour > 0 and base.range.days == rng.days
+        head_reads = (
+            asyncio.gather(*(self._overview(name, r, department) for r in heads for name in sections))
+            if heads
+            else _nothing()
+        )
+        hourly = (
+            asyncio.gather(
+                self._count_until(rng.end, hour, department), self._count_until(base.range.end, hour, department)
+            )
+            if counted
+            else _nothing()
+        )
+        reads, counts = await asyncio.gather(head_reads, hourly)
+        pairs = _pairs(sections, reads[: len(sections)], reads[len(sections) :]) if heads else {}
+        if counted:
+            before_today = pairs.get("Total_conversations", (0.0, 0.0))
+            pairs["Total_conversations"] = (before_today[0] + counts[0], before_today[1] + counts[1])
+        return Comparison(base, pairs, hour if counted else None, heads)
+
+    async def _count_until(self, day: date, hour: int, department: Department | None) -> float:
+        """Conversations created on `day` before `hour`:00, from the day's hourly Total_conversations chart."""
+        read = await self.source.ask(Question("charts_data", "Total_conversations", day, day, _id(department)))
+        return math.fsum(p or 0.0 for p in _series(read.value)[1][: hours_before(day, hour, self.tz)])
 
     async def chart(self, metric: Metric, rng: DateRange, department: Department | None) -> ChartReport:
         """The metric's buckets for `rng`, named and cut as the replies show them (`ChartReport.buckets`).
@@ -358,6 +469,24 @@ def _figures(rows: list[Json], name: str, as_of: datetime | None = None) -> Figu
     if not values:
         raise InvalidResponse(f"the {name} overview came back without figures")
     return Figures(values, as_of)
+
+
+def _pairs(
+    sections: tuple[str, ...], now: Sequence[Read[list[Json]]], before: Sequence[Read[list[Json]]]
+) -> dict[str, tuple[float, float]]:
+    """(this period's, the baseline's) for each figure both overviews give as a number."""
+    pairs = {}
+    for name, a, b in zip(sections, now, before, strict=True):
+        mine, theirs = _figures(a.value, name), _figures(b.value, name)
+        for key in mine.values:
+            x, y = mine.number(key), theirs.number(key)
+            if x is not None and y is not None:
+                pairs[key] = (x, y)
+    return pairs
+
+
+async def _nothing() -> list[Any]:
+    return []
 
 
 def _series(body: Json) -> tuple[list[str], list[float | None]]:

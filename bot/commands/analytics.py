@@ -34,10 +34,13 @@ from bot.config import Settings
 from bot.dates.grammar import DateRange, default_range, parse_range
 from bot.errors import BadArgument
 from bot.replies.figures import (
+    DIRECTIONS,
     TIME_METRICS,
+    change,
     chart_summary,
     date_range_text,
-    delta,
+    day_text,
+    days_text,
     duration,
     label,
     number,
@@ -57,15 +60,6 @@ SECTIONS = {
     "conv": "Conversations",
     "productivity": "Productivity",
     "prod": "Productivity",
-}
-# Overview figures that get a change against the previous period: volume (neutral) and times (lower is better).
-DELTAS: dict[str, bool | None] = {
-    "Total_conversations": None,
-    "Total_messages": None,
-    "Conversations_per_day": None,
-    "Avg_response_time": True,
-    "Avg_first_response_time": True,
-    "Avg_reaction_time": True,
 }
 
 
@@ -128,23 +122,37 @@ def show_value(key: str, value: Any) -> str:
     return server_value(value) or echo(str(value), limit=40)
 
 
+def comparison_text(report: OverviewReport) -> str:
+    """What the changes are against, and, for a range that runs until now, how they were kept fair."""
+    c = report.comparison
+    b = c.baseline
+    text = f"Changes against {date_range_text(b.range.start, b.range.end, '')} ({b.why})."
+    if b.until is None:
+        return text
+    whole = " with ".join(days_text(r.start, r.end) for r in c.whole) if c.whole else ""
+    if c.counted_until is not None:
+        today, other = day_text(report.range.end), day_text(b.range.end)
+        counted = f"conversations are counted until {c.counted_until:02d}:00 on {today} and on {other}"
+        rest = f"the other figures compare {whole}" if c.whole else "the other figures have no fair comparison yet"
+        return f"{text} Today is in progress: {counted}; {rest}."
+    if c.whole:
+        return f"{text} Today is in progress, so the changes compare {whole}."
+    return f"{text} Today is in progress: no fair comparison yet."
+
+
 def render_overview(report: OverviewReport, tz: str) -> str:
-    lines = [heading("Omnichannel overview", report.range, tz, report.department)]
-    lines.append(
-        f"Compared with {report.previous.label}: {date_range_text(report.previous.start, report.previous.end, '')}"
-    )
+    lines = [heading("Omnichannel overview", report.range, tz, report.department), comparison_text(report)]
+    running = report.comparison.baseline.until is not None
     for section, figures in report.sections.items():
         lines.append(f"*{label(section)}*")
-        previous = report.previous_sections.get(section)
         for key, value in figures.values.items():
             line = f"• {label(key)}: {show_value(key, value)}"
-            current_number, previous_number = figures.number(key), previous.number(key) if previous else None
-            comparable = current_number is not None and previous_number is not None
-            if key in TIME_METRICS and not (current_number and previous_number):
-                comparable = False  # a side without data: a change would mean nothing
-            if key in DELTAS and comparable:
-                assert current_number is not None and previous_number is not None
-                line += f"  {delta(current_number, previous_number, lower_is_better=DELTAS[key])}"
+            pair = report.comparison.pairs.get(key)
+            shown = change(key, *pair) if pair else None
+            if shown:
+                line += f"  {shown}"
+            elif pair is None and running and key in DIRECTIONS:
+                line += "  (day in progress)"
             lines.append(line)
     lines.append(based_on(report.conversations, report.as_of, tz))
     return "\n".join(lines)

@@ -1,10 +1,12 @@
 """The daily digest's content, from the same analytics service and rendering as the commands.
 
 For the digest's range (by default "yesterday", as seen at the scheduled instant in the digest's
-time zone): Conversations and Productivity with the change against the day before and against the
-same weekday a week earlier, the busiest department and hour, the three fastest and slowest agents
-on first response, a seven-day sparkline of conversations, lines for chosen departments, and when the
-figures were read (answers are shared with the commands and kept briefly: "Figures as of 09:00").
+time zone): Conversations and Productivity with their changes, each saying what it is against (for a
+day: the day before when it is a day of the same kind, and the same weekday a week earlier; for other
+ranges what `!overview` compares them with, e.g. the 7 days before the last 7), the busiest department
+and hour, the three fastest and slowest agents on first response, a seven-day sparkline of
+conversations, lines for chosen departments, and when the figures were read (answers are shared with
+the commands and kept briefly: "Figures as of 09:00").
 """
 
 from __future__ import annotations
@@ -12,11 +14,20 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from bot.analytics.metrics import BY_NAME
-from bot.analytics.service import AnalyticsService, Department, Figures, as_of_text
-from bot.dates.grammar import DateRange, parse_range, previous_period
-from bot.replies.figures import date_range_text, delta, duration, number, server_value, sparkline
+from bot.analytics.service import (
+    AnalyticsService,
+    Baseline,
+    Comparison,
+    Department,
+    Figures,
+    as_of_text,
+    baseline,
+)
+from bot.dates.grammar import DateRange, parse_range
+from bot.replies.figures import change, date_range_text, days_text, duration, number, server_value, sparkline
 from bot.replies.markup import echo, fit
 from bot.state.store import Subscription
 
@@ -27,20 +38,31 @@ class Digest:
     conversations: int
 
 
-def _shift(rng: DateRange, days: int, label: str) -> DateRange:
-    return replace(
-        rng, start=rng.start - timedelta(days=days), end=rng.end - timedelta(days=days), label=label, partial=False
-    )
+def comparisons_for(rng: DateRange, now: datetime, tz: ZoneInfo) -> list[Baseline]:
+    """What a digest compares with: the range's `baseline` (a day: the same weekday a week earlier; "last 7
+    days": the 7 days before), and for a single day also the day before when it is a day of the same kind —
+    Monday with Friday, not with Sunday; Sunday with Saturday; Saturday with nothing more (Friday is a weekday)."""
+    main = baseline(rng, now, tz)
+    if rng.days != 1 or rng.start.weekday() == 5:
+        return [main]
+    monday = rng.start.weekday() == 0
+    day = rng.start - timedelta(days=3 if monday else 1)
+    why = "the weekday before" if monday else "the day before"
+    return [Baseline(DateRange(day, day, why), why, main.until), main]
 
 
-def _short(day: date) -> str:
-    return day.strftime("%a ") + str(day.day) + day.strftime(" %b")
-
-
-def _change(now: float | None, before: float | None, *, lower_is_better: bool | None) -> str | None:
-    if now is None or before is None or (lower_is_better and not (now and before)):
-        return None
-    return delta(now, before, lower_is_better=lower_is_better)
+def _changes(key: str, comparisons: list[Comparison]) -> list[str]:
+    """Each change of `key` with what it is against ("▲ 9% vs Mon 23 Nov"); "day in progress" when the range
+    runs until now and there is no fair comparison yet."""
+    shown = []
+    for comparison in comparisons:
+        pair = comparison.pairs.get(key)
+        text = change(key, *pair) if pair else None
+        if text:
+            shown.append(f"{text} vs {days_text(comparison.baseline.range.start, comparison.baseline.range.end)}")
+    if not shown and any(c.baseline.until is not None and key not in c.pairs for c in comparisons):
+        shown.append("day in progress")
+    return shown
 
 
 async def build_digest(
@@ -54,8 +76,6 @@ async def build_digest(
 ) -> Digest:
     """The digest a subscription posts at `as_of` (its scheduled instant)."""
     rng = parse_range(sub.range, now=as_of, tz=sub.tz, max_days=max_days)
-    day_before = previous_period(rng)
-    week_ago = _shift(rng, 7, "a week earlier") if rng.days <= 7 else None
     sections = set(sub.sections)
     departments = await service.departments()
     chosen = [await service.require_department(name) for name in sub.departments]
@@ -66,65 +86,45 @@ async def build_digest(
         )
         return conv, prod
 
-    periods = [rng, day_before] + ([week_ago] if week_ago else [])
-    figures = await asyncio.gather(*(pair(r) for r in periods))
-    (conv, prod), (conv_before, prod_before) = figures[0], figures[1]
+    both = ("Conversations", "Productivity")
+    (conv, prod), comparisons = await asyncio.gather(
+        pair(rng),
+        asyncio.gather(*(service.compare(both, rng, None, b) for b in comparisons_for(rng, as_of, service.tz))),
+    )
     read_at = [f.as_of for f in (conv, prod) if f.as_of is not None]  # when the figures shown were read
-    week = figures[2] if week_ago else None
     total = int(conv.number("Total_conversations") or 0)
 
     lines = [f"*Daily digest* · {rng.label}: {date_range_text(rng.start, rng.end, sub.tz)}"]
     if late:
         lines.append(f"⏰ {late}")
-    compare = [f"vs {_short(day_before.start)}"] + ([f"vs {_short(week_ago.start)}"] if week_ago else [])
 
     if "conversations" in sections:
-        changes = [
-            c
-            for c in (
-                _change(
-                    conv.number("Total_conversations"), conv_before.number("Total_conversations"), lower_is_better=None
-                ),
-                _change(
-                    conv.number("Total_conversations"),
-                    week[0].number("Total_conversations") if week else None,
-                    lower_is_better=None,
-                ),
-            )
-            if c
-        ]
-        change_text = " · ".join(f"{c} {w}" for c, w in zip(changes, compare, strict=False))
+        changes = _changes("Total_conversations", comparisons)
         detail = [f"{number(conv.number('Total_messages') or 0)} messages"]
         busiest_time = conv.values.get("Busiest_time", "-")
         if server_value(busiest_time) != "-":
             detail.append(f"busiest hour {server_value(busiest_time) or echo(str(busiest_time), limit=20)}")
         lines.append(
             f"*Conversations* {number(total)}"
-            + (f" ({change_text})" if change_text else "")
+            + (f" ({' · '.join(changes)})" if changes else "")
             + " — "
             + ", ".join(detail)
         )
 
     if "productivity" in sections:
-        parts = []
+        # One line a time, its changes after a colon: "(better)" inside brackets of changes would nest them.
+        times = []
         for key, name in (
-            ("Avg_first_response_time", "first response"),
-            ("Avg_response_time", "response"),
-            ("Avg_reaction_time", "reaction"),
+            ("Avg_first_response_time", "First response"),
+            ("Avg_response_time", "Response"),
+            ("Avg_reaction_time", "Reaction"),
         ):
             value = prod.number(key)
-            if not value:
-                continue
-            changes = [
-                c
-                for c in (
-                    _change(value, prod_before.number(key), lower_is_better=True),
-                    _change(value, week[1].number(key) if week else None, lower_is_better=True),
-                )
-                if c
-            ]
-            parts.append(f"{name} {duration(value)}" + (f" ({', '.join(changes)})" if changes else ""))
-        lines.append("*Productivity* " + (" · ".join(parts) if parts else "no data"))
+            if value:
+                changes = _changes(key, comparisons)
+                times.append(f"• {name} {duration(value)}" + (f": {' · '.join(changes)}" if changes else ""))
+        lines.append("*Productivity*" + ("" if times else " no data"))
+        lines += times
 
     if "departments" in sections and departments:
         counts = await asyncio.gather(*(service.figures("Conversations", rng, d) for d in departments))
@@ -165,6 +165,8 @@ async def build_digest(
     if read_at:
         lines.append(f"_Figures {as_of_text(min(read_at), sub.tz)}._")
     if missed:
-        days = ", ".join(_short(d) for d in missed[:7]) + (f" and {len(missed) - 7} more" if len(missed) > 7 else "")
+        days = ", ".join(days_text(d, d) for d in missed[:7]) + (
+            f" and {len(missed) - 7} more" if len(missed) > 7 else ""
+        )
         lines.append(f"Note: the digest of {days} was not posted — the bot was unavailable past the grace window.")
     return Digest(fit("\n".join(lines)), total)

@@ -31,16 +31,19 @@ from typing import Literal
 from bot.replies.markup import code_block
 
 __all__ = [
+    "DIRECTIONS",
     "LABELS",
     "TIME_METRICS",
     "ChartSummary",
     "Point",
+    "change",
     "chart_summary",
     "clock",
     "clock_unit",
     "date_range_text",
     "day_text",
     "day_tick",
+    "days_text",
     "delta",
     "duration",
     "hour_text",
@@ -211,6 +214,27 @@ def delta(current: float, previous: float, *, lower_is_better: bool | None) -> s
     return f"{text} ({'better' if better else 'worse'})"
 
 
+# The figures that get a change against another period, and which way is better: volume is neither (None), a
+# time is better lower (True).
+DIRECTIONS: dict[str, bool | None] = {
+    "Total_conversations": None,
+    "Total_messages": None,
+    "Conversations_per_day": None,
+    "Avg_response_time": True,
+    "Avg_first_response_time": True,
+    "Avg_reaction_time": True,
+}
+
+
+def change(key: str, current: float, previous: float) -> str | None:
+    """The change of figure `key` (`delta`, with its direction from DIRECTIONS), or None when it gets none: not
+    a figure that is compared, or a time with no data on one side (Rocket.Chat's "00:00:00" is no data, and a
+    change from or to it would mean nothing)."""
+    if key not in DIRECTIONS or (key in TIME_METRICS and not (current and previous)):
+        return None
+    return delta(current, previous, lower_is_better=DIRECTIONS[key])
+
+
 def sparkline(values: Sequence[float]) -> str:
     """One bar per value, scaled min..max; non-finite values are gaps (" "). See the module docstring."""
     finite = [v for v in values if math.isfinite(v)]
@@ -311,6 +335,13 @@ def date_range_text(start: date, end: date, tz_name: str) -> str:
         same_month = same_year and start.month == end.month
         text = f"{_day(start, month=not same_month, year=not same_year)} – {_day(end, month=True, year=True)}"
     return f"{text}, {tz_name}" if tz_name else text
+
+
+def days_text(start: date, end: date) -> str:
+    """Days next to a figure, without the year the heading gives: "Tue 17 Nov", "Mon 9 – Tue 10 Nov"."""
+    if start == end:
+        return day_text(start)
+    return f"{_day(start, month=start.month != end.month, year=False)} – {day_text(end)}"
 
 
 def day_text(d: date) -> str:

@@ -24,6 +24,7 @@ from tests.sandbox.workspace import BOT_PAT
 
 pytestmark = [pytest.mark.anyio, pytest.mark.workspace("analytics")]
 OVERVIEW = "livechat/analytics/overview"
+CHARTS = "livechat/analytics/dashboards/charts-data"
 TUESDAY = date(2024, 3, 5)  # the worked example's day: 2 conversations
 
 
@@ -159,20 +160,21 @@ async def test_unshared_asks_about_today_every_time(sb: Sandbox, rest: RestClien
     assert requests[OVERVIEW] == 7  # a closed period is still shared and kept
 
 
-async def test_the_overview_takes_the_previous_period_through_the_same_cache(sb: Sandbox, rest: RestClient) -> None:
+async def test_the_overview_takes_its_comparison_through_the_same_cache(sb: Sandbox, rest: RestClient) -> None:
     requests = Requests(sb)
     clock = Clock(datetime(2024, 3, 5, 15, 0, tzinfo=UTC))
     service = AnalyticsService(rest, clock=clock)
     today = parse_range("today", now=clock.now, tz="UTC")
     yesterday = parse_range("yesterday", now=clock.now, tz="UTC")
     report = await service.overview(("Conversations", "Productivity"), today, None)
-    assert requests[OVERVIEW] == 4  # two sections, today and the day before
+    assert requests[OVERVIEW] == 2  # two sections of today; today is running: no whole day to compare
+    assert requests[CHARTS] == 2  # conversations until 15:00, today and a week earlier, from the hourly charts
     assert report.as_of == clock.now and report.conversations == 2
     clock.now += timedelta(seconds=30)
-    await service.overview(("Conversations",), yesterday, None)  # yesterday: asked already, as the previous period
-    await service.chart(BY_NAME["Total_conversations"], today, None)  # its count: today's Conversations, kept
-    assert requests[OVERVIEW] == 5  # only the day before yesterday was new
-    assert requests["livechat/analytics/dashboards/charts-data"] == 1
+    await service.chart(BY_NAME["Total_conversations"], today, None)  # today's hourly chart and count: kept
+    assert (requests[OVERVIEW], requests[CHARTS]) == (2, 2)
+    await service.overview(("Conversations",), yesterday, None)
+    assert requests[OVERVIEW] == 4  # yesterday and the same weekday a week earlier were new
 
 
 async def test_reports_are_as_of_their_oldest_answer(sb: Sandbox, rest: RestClient) -> None:

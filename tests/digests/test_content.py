@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -12,6 +13,7 @@ from bot.dates.grammar import parse_range
 from bot.digests.content import build_digest
 from bot.rocketchat.rest import RestClient
 from bot.sandbox import Sandbox
+from tests.analytics.march_data import march_workspace
 from tests.analytics_data import analytics_workspace
 from tests.digests.test_scheduler import FakeTime, rest, subscription
 from tests.mentions import mentions
@@ -49,3 +51,44 @@ async def test_names_from_the_server_are_echoed_and_mention_nobody() -> None:
     assert "• `@here *Sales*`: 1 conversations, first response 30s" in lines
     assert "*First response* fastest: `jane` 30s, `john` 1m 30s · slowest: `john` 1m 30s, `jane` 30s" in lines
     assert mentions(digest.text) == []
+
+
+async def march_digest(at: datetime, **changes: Any) -> list[str]:
+    async with (
+        Sandbox(march_workspace()) as sandbox,
+        RestClient(Settings(sandbox.url, "u-bot", Secret(BOT_PAT))) as client,
+    ):
+        await client.login()
+        service = AnalyticsService(client, clock=lambda: at, tz="UTC")
+        digest = await build_digest(service, subscription(at, tz="UTC", **changes), as_of=at)
+    return digest.text.splitlines()
+
+
+def deepest_bracket(text: str) -> int:
+    depth = deepest = 0
+    for ch in text:
+        depth += {"(": 1, ")": -1}.get(ch, 0)
+        deepest = max(deepest, depth)
+    return deepest
+
+
+async def test_a_mondays_changes_are_against_friday_and_the_monday_before_each_labelled() -> None:
+    """Monday against Sunday (one chat) read ▲ 500%; against Friday and the Monday a week earlier, like with like,
+    each change naming its day, and no brackets inside brackets."""
+    lines = await march_digest(datetime(2024, 3, 12, 9, 0, tzinfo=UTC))
+    assert lines[0] == "*Daily digest* · yesterday: Mon 11 Mar 2024, UTC"
+    assert lines[1].startswith("*Conversations* 6 (▲ 20% vs Fri 8 Mar · ▲ 50% vs Mon 4 Mar) — ")
+    assert lines[2:6] == [
+        "*Productivity*",
+        "• First response 1m 30s: ▲ 50% (worse) vs Fri 8 Mar · ▲ 50% (worse) vs Mon 4 Mar",
+        "• Response 1m 30s: ▲ 50% (worse) vs Fri 8 Mar · ▲ 50% (worse) vs Mon 4 Mar",
+        "• Reaction 10s: = 0% vs Fri 8 Mar · = 0% vs Mon 4 Mar",
+    ]
+    assert deepest_bracket("\n".join(lines)) == 1
+
+
+async def test_a_digest_of_the_last_7_days_compares_with_the_7_days_before() -> None:
+    lines = await march_digest(datetime(2024, 3, 12, 9, 0, tzinfo=UTC), range="last 7 days")
+    assert lines[0] == "*Daily digest* · last 7 days: Tue 5 – Mon 11 Mar 2024, UTC"
+    assert lines[1].startswith("*Conversations* 17 (▲ 183% vs Tue 27 Feb – Mon 4 Mar) — ")
+    assert lines[3] == "• First response 1m 11s: ▲ 18% (worse) vs Tue 27 Feb – Mon 4 Mar"
