@@ -47,10 +47,12 @@ from bot.rocketchat.models import IncomingMessage
 from bot.rocketchat.realtime import RealtimeClient, websocket_url
 from bot.rocketchat.rest import Identity, RestClient
 from bot.runtime.access import Access
-from bot.runtime.dispatch import Dispatcher
+from bot.runtime.dispatch import REFUSAL, Dispatcher
 from bot.runtime.pipeline import Command, Drop, Pipeline
 from bot.state.journal import PENDING, CommandRecord
 from bot.state.store import State
+from bot.understanding.directory import Directory
+from bot.understanding.reader import Reader
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
@@ -124,6 +126,14 @@ class BotApp:
             ttl=settings.role_cache_seconds,
             clock=clock,
         )
+        self.reader = Reader(
+            self.router,
+            settings,
+            Directory.of(services.analytics, self.rest, clock=clock),
+            clock=clock,
+            may_view=self.access.may_view,
+            refusal=REFUSAL,
+        )
         self.dispatcher = Dispatcher(
             self.router,
             self.access,
@@ -135,6 +145,7 @@ class BotApp:
             journal=self,
             deadline=timedelta(seconds=settings.answer_deadline),
             tz=ZoneInfo(settings.timezone),
+            reader=self.reader,
         )
         self.state: State | None = None
         self.rooms: dict[str, Room] = {}
@@ -166,6 +177,7 @@ class BotApp:
                 respond_to_bots=self.settings.respond_to_bots,
                 max_age=timedelta(seconds=self.settings.catch_up_max_age),
                 allowed_rooms=self.settings.rooms,
+                awaiting=self.reader.answers_choice,
             )
             log.info("logged in as %s (%s)", self.identity.username, self.identity.user_id)
             scheduler = await self._start_digests()

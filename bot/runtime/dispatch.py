@@ -20,6 +20,7 @@ import logging
 import random
 import secrets
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
@@ -44,6 +45,7 @@ from bot.rocketchat.models import MessageSender
 from bot.rocketchat.rest import NO_DATA
 from bot.runtime.access import Access
 from bot.runtime.pipeline import Command
+from bot.understanding.reader import Reader
 
 log = logging.getLogger(__name__)
 
@@ -133,8 +135,10 @@ class Dispatcher:
         deadline: timedelta = timedelta(minutes=15),
         tz: ZoneInfo | None = None,
         rng: random.Random | None = None,
+        reader: Reader | None = None,
     ) -> None:
         self.router = router
+        self.reader = reader  # reads plain questions and numbered answers (bot.understanding); None: commands only
         self.access = access
         self.sender = sender
         self.services = services
@@ -221,7 +225,23 @@ class Dispatcher:
         raise AssertionError("unreachable")  # pragma: no cover - the last attempt always returns
 
     async def _attempt(self, command: Command) -> Reply:
-        """One try: the asker's mistakes and our bugs become replies; Rocket.Chat's failures propagate."""
+        """One try: the reader decides what runs (the text as typed, a question's reading under "I read this
+        as", or a question back); our bugs become replies; Rocket.Chat's failures propagate."""
+        if self.reader is None:
+            return await self._run_text(command)
+        try:
+            return await self.reader.answer(
+                command.question(), lambda text: self._run_text(replace(command, text=text))
+            )
+        except TransportError:
+            raise
+        except Exception:
+            ref = secrets.token_hex(3)
+            log.exception("command %s (%r) could not be read [ref %s]", command.message.id, command.text[:200], ref)
+            return Reply(APOLOGY.format(ref=ref))
+
+    async def _run_text(self, command: Command) -> Reply:
+        """Run `command.text` as a typed command: the asker's mistakes and our bugs become replies."""
         message = command.message
         spec = None
         try:
