@@ -114,7 +114,7 @@ async def test_demo_says_and_saves_pictures(tmp_path: Path) -> None:
     assert "maria.manager: !overview last week" in out
     assert "analytics-bot: *Omnichannel overview* · last week: " in out
     assert "analytics-bot: *Average of First Response Time* · last 30 days: " in out
-    assert "· department Sales" in out
+    assert "· department `Sales`" in out
     saved = list(pictures.glob("*.png"))
     assert len(saved) == 1 and saved[0].read_bytes().startswith(b"\x89PNG")
     assert f"[picture saved: {saved[0]}]" in out

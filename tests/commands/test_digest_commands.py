@@ -60,7 +60,7 @@ async def test_subscribe_list_pause_resume_preview_unsubscribe(sb: Sandbox) -> N
         "_Preview of digest 1 for 2024-03-06 — not posted on schedule:_",
         "*Daily digest* · yesterday: Tue 5 Mar 2024, Europe/Berlin",
     ]
-    assert "• Sales: 1 conversations, first response 30s" in preview
+    assert "• `Sales`: 1 conversations, first response 30s" in preview
     assert unsubscribed == "Digest `1` unsubscribed (every weekday at 09:00 Europe/Berlin)."
     assert empty.startswith("No digests in this room.")
 
@@ -100,7 +100,7 @@ async def test_digests_belong_to_their_room_and_to_authorized_people(sb: Sandbox
         ("!digest subscribe", "At what time?"),
         ("!digest subscribe 09:00 someday", "someday"),
         ("!digest subscribe 09:00 tz=Mars/Olympus", "is not a time zone"),
-        ("!digest subscribe 09:00 dept=Marketing", "There is no department “Marketing”"),
+        ("!digest subscribe 09:00 dept=Marketing", "There is no department `Marketing`"),
         ("!digest subscribe 09:00 range=tomorrow", "future"),
         ("!digest pause 7", "There is no digest `7` in this room"),
         ("!digest pause", "This room has no digest yet"),
@@ -144,7 +144,7 @@ async def test_cli_preview_of_a_config_digest(sb: Sandbox, tmp_path: Path) -> No
     code, out, err = await preview("--name", "managers", "--date", "2024-03-06")
     assert (code, err) == (0, "")
     assert out.splitlines()[0] == "*Daily digest* · yesterday: Tue 5 Mar 2024, Europe/Berlin"
-    assert "• Support: 1 conversations, first response 1m 30s" in out
+    assert "• `Support`: 1 conversations, first response 1m 30s" in out
     assert not [m for m in sb.store.messages.values() if m["u"]["_id"] == "u-bot"]  # nothing posted
     code, _, err = await preview("--name", "nightly")
     assert code == 2 and "no digest is named 'nightly'; digests: managers" in err

@@ -208,7 +208,7 @@ async def test_names_from_the_server_are_echoed_never_raw(monkeypatch: pytest.Mo
             "`!now` shows the current moment and takes only `dept=NAME`, not `today`; for a period use "
             "`!overview RANGE`.",
         ),
-        ("!now dept=Nowhere", "There is no department “Nowhere”. Departments: Sales, Support."),
+        ("!now dept=Nowhere", "There is no department `Nowhere`. Departments: `Sales`, `Support`."),
         ("!now team=Sales", "Unknown option `team=`. Options here: `dept=`."),
     ],
 )
