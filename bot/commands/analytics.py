@@ -256,6 +256,9 @@ def register_analytics(router: Router) -> None:
             subtitle = date_range_text(rng.start, rng.end, services.settings.timezone)
             if department is not None:
                 subtitle += f" · {department.name}"  # a picture is no message: nothing in it can mention anyone
+            running = next((i for i, b in enumerate(report.buckets) if b.so_far), None) if not metric.is_time else None
+            if running is not None:
+                subtitle += f" · {report.buckets[running].tick} so far (pale)"
             try:
                 data = await render_chart_async(
                     metric.name,
@@ -263,6 +266,7 @@ def register_analytics(router: Router) -> None:
                     [b.value for b in report.buckets],
                     is_time=metric.is_time,
                     subtitle=subtitle,
+                    running=running,
                 )
             except ChartsUnavailable as exc:  # the package is there but does not import
                 log.warning("no chart picture: %s (%s)", exc, exc.__cause__)

@@ -41,6 +41,7 @@ _DPI = 100  # pixels = inches * dpi; with a fixed dpi the requested pixel size i
 # Seconds-based steps so time ticks land on round clock readings (0:15, 0:30, 1:00, 5:00, 1:00:00, ...).
 _TIME_STEPS = (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400)
 _LINE = "#1d74f5"  # Rocket.Chat blue
+_RUNNING = "#a5c7fb"  # the same, paler: an hour or day still running, whose count is not final
 # Charts drawn at once. Drawing holds the GIL most of the time, so a second thread adds no speed, only memory
 # (matplotlib keeps fonts per thread, and glibc a heap arena per thread: 100 charts on two threads ended
 # ~20 MB bigger than on one).
@@ -170,6 +171,7 @@ def _figure(
     subtitle: str,
     width_px: int,
     height_px: int,
+    running: int | None = None,
 ) -> Figure:
     """The chart as a matplotlib Figure (see `render_chart`); tests look at what it draws where."""
     if len(ticks) != len(values):
@@ -193,8 +195,9 @@ def _figure(
         ax.text(0.5, 0.5, "no data", transform=ax.transAxes, ha="center", va="center", color="#6b7280")
     elif is_time:  # a line that breaks at every gap; markers, so a value between two gaps still shows
         ax.plot(xs, ys, color=_LINE, linewidth=2, marker="o", markersize=4 if len(ys) <= 31 else 2.5, clip_on=False)
-    else:  # counts per hour or day: one bar each, a gap (no value) left empty
-        ax.bar(xs, [0.0 if math.isnan(y) else y for y in ys], width=0.7, color=_LINE)
+    else:  # counts per hour or day: one bar each, a gap (no value) left empty; the one still running paler
+        colors = [_RUNNING if x == running else _LINE for x in xs]
+        ax.bar(xs, [0.0 if math.isnan(y) else y for y in ys], width=0.7, color=colors)
     ax.set_xlim(-0.5, max(len(ys) - 0.5, 0.5))
 
     step = _thin(len(ticks), max((len(t) for t in ticks), default=1), width_px)
@@ -239,15 +242,26 @@ def render_chart(
     subtitle: str = "",
     width_px: int = 800,
     height_px: int = 400,
+    running: int | None = None,
 ) -> bytes:
     """A PNG of a chart's buckets, exactly `width_px` × `height_px`, with `ticks` as the buckets' names.
 
     Counts (conversations, messages per hour or day) are bars: each bucket is its own amount, and a line between
     them would invent the counts in between. Times are a line with a marker per bucket that breaks where a value
     is None (no data): drawn at 0:00 a gap would read as instant replies. Time axes read m:ss or h:mm with round
-    clock steps; counts get whole-number ticks. The y-axis starts at 0 so a small change does not look dramatic.
-    Raises ChartsUnavailable without matplotlib."""
-    fig = _figure(title, ticks, values, is_time=is_time, subtitle=subtitle, width_px=width_px, height_px=height_px)
+    clock steps; counts get whole-number ticks, and the bar at index `running` (this hour, today: its count is
+    not final) is paler, so it does not read as a whole hour or day. The y-axis starts at 0 so a small change
+    does not look dramatic. Raises ChartsUnavailable without matplotlib."""
+    fig = _figure(
+        title,
+        ticks,
+        values,
+        is_time=is_time,
+        subtitle=subtitle,
+        width_px=width_px,
+        height_px=height_px,
+        running=running,
+    )
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=_DPI, metadata={"Software": None})
     return buffer.getvalue()
@@ -262,6 +276,7 @@ async def render_chart_async(
     subtitle: str = "",
     width_px: int = 800,
     height_px: int = 400,
+    running: int | None = None,
 ) -> bytes:
     """`render_chart` on a chart thread (at most `RENDERERS` at once; the rest queue), so the bot keeps
     reading and answering messages while it imports and draws."""
@@ -270,7 +285,14 @@ async def render_chart_async(
     def draw() -> bytes:
         try:
             return render_chart(
-                title, ticks, values, is_time=is_time, subtitle=subtitle, width_px=width_px, height_px=height_px
+                title,
+                ticks,
+                values,
+                is_time=is_time,
+                subtitle=subtitle,
+                width_px=width_px,
+                height_px=height_px,
+                running=running,
             )
         finally:
             _give_back_memory()

@@ -49,6 +49,7 @@ async def test_todays_chart_stops_at_the_current_hour(sb: Sandbox) -> None:
     )
     [picture] = bot_uploads(sb)
     assert picture["name"] == "total_conversations-2024-03-05-2024-03-05.png"
+    assert picture["description"] == "Total Conversations, Tue 5 Mar 2024, UTC"
 
 
 async def test_a_single_value_is_stated_once_and_hours_without_conversations_are_gaps(sb: Sandbox) -> None:
@@ -95,16 +96,21 @@ async def test_pictures_name_days_as_the_text_does_and_bars_count(sb: Sandbox, m
     render = pictures.render_chart
 
     def spy(title: str, ticks: list[str], values: list[float | None], **options: Any) -> bytes:
-        drawn.append((title, ticks, values, options["is_time"]))
+        drawn.append((title, ticks, values, options["is_time"], options["running"], options["subtitle"]))
         return render(title, ticks, values, **options)
 
     monkeypatch.setattr(pictures, "render_chart", spy)
     monkeypatch.setattr(analytics_commands, "charts_available", lambda: True)
     await ask(sb, "!chart frt 2024-03-04..2024-03-06", "!chart conversations 2024-03-04..2024-03-06")
-    assert drawn == [
-        ("Avg_first_response_time", ["4 Mar", "5 Mar", "6 Mar"], [120.0, 60.0, None], True),
-        ("Total_conversations", ["4 Mar", "5 Mar", "6 Mar"], [1.0, 2.0, 0.0], False),
+    await ask_raw(sb, "!chart conversations today", clock=lambda: TUESDAY_15_20)
+    days = ["4 Mar", "5 Mar", "6 Mar"]
+    assert drawn[:2] == [
+        ("Avg_first_response_time", days, [120.0, 60.0, None], True, None, "Mon 4 – Wed 6 Mar 2024, UTC"),
+        ("Total_conversations", days, [1.0, 2.0, 0.0], False, None, "Mon 4 – Wed 6 Mar 2024, UTC"),
     ]
+    _, ticks, values, _, running, subtitle = drawn[2]
+    assert (ticks[-2:], values[-2:], running) == (["2PM", "3PM"], [2.0, 0.0], 15)  # 4PM on: not begun
+    assert subtitle == "Tue 5 Mar 2024, UTC · 3PM so far (pale)"
 
 
 async def test_charts_of_two_departments_get_their_own_file_names(sb: Sandbox) -> None:

@@ -132,11 +132,13 @@ def test_the_picture_shows_the_bars() -> None:
     assert blue > 500
 
 
-def drawn(ticks: list[str], values: list[float | None], *, is_time: bool) -> Callable[[float, float], bool]:
+def drawn(
+    ticks: list[str], values: list[float | None], *, is_time: bool, running: int | None = None
+) -> Callable[[float, float], bool]:
     """The chart as a person sees it: whether the pixel at a point of the data (x: bucket, y: value) is blue."""
     from PIL import Image
 
-    fig = charts._figure("t", ticks, values, is_time=is_time, subtitle="", width_px=800, height_px=400)
+    fig = charts._figure("t", ticks, values, is_time=is_time, subtitle="", width_px=800, height_px=400, running=running)
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=100)
     image = Image.open(buffer).convert("RGB")
@@ -157,6 +159,13 @@ def test_counts_are_bars() -> None:
     blue = drawn(DAYS[:4], [0.0, 5.0, 0.0, 5.0], is_time=False)
     assert blue(1, 2.5) and blue(3, 4.5)
     assert not blue(1.5, 2.5) and not blue(0, 2.5)
+
+
+@needs_matplotlib
+def test_the_bar_still_running_is_paler() -> None:
+    """This hour's count is not final: its bar must not read as a whole hour."""
+    blue = drawn(HOURS[:4], [2.0, 5.0, 3.0, 6.0], is_time=False, running=3)
+    assert blue(1, 2.5) and not blue(3, 3)
 
 
 @needs_matplotlib
