@@ -186,6 +186,9 @@ class Settings:
     alert_interval: float = 30.0  # seconds between evaluations of the alerts (one read per figure each time)
     state_file: str = "state.sqlite3"
     digest_grace: float = 7200.0  # seconds after the scheduled time a late digest may still be posted
+    buttons: bool = True  # follow-up buttons under !overview, !chart and !agents replies
+    export_visitor_details: bool = False  # visitor name and phone in conversation exports (personal data)
+    export_max_file_bytes: int = 104857600  # upload limit when the server does not publish FileUpload_MaxFileSize
 
     @property
     def uses_token(self) -> bool:
@@ -207,6 +210,7 @@ _KEYS: dict[tuple[str, str], tuple[str, str, str]] = {
     ("bot", "concurrency"): ("concurrency", "count", "concurrency = 8"),
     ("bot", "timezone"): ("timezone", "zone", 'timezone = "Europe/Berlin"'),
     ("bot", "log_level"): ("log_level", "level", 'log_level = "INFO"'),
+    ("bot", "buttons"): ("buttons", "bool", "buttons = true"),
     ("access", "allowed_users"): ("allowed_users", "names", 'allowed_users = ["maria.manager"]'),
     ("access", "allowed_roles"): ("allowed_roles", "names", 'allowed_roles = ["livechat-monitor"]'),
     ("access", "rooms"): ("rooms", "names", 'rooms = ["omnichannel-managers"]'),
@@ -221,6 +225,8 @@ _KEYS: dict[tuple[str, str], tuple[str, str, str]] = {
     ("digests", "state_file"): ("state_file", "str", 'state_file = "/var/lib/analytics-bot/state.sqlite3"'),
     ("digests", "grace_minutes"): ("digest_grace", "minutes", "grace_minutes = 120"),
     ("alerts", "interval"): ("alert_interval", "seconds", "interval = 30"),
+    ("exports", "visitor_details"): ("export_visitor_details", "bool", "visitor_details = false"),
+    ("exports", "max_file_bytes"): ("export_max_file_bytes", "count", "max_file_bytes = 104857600"),
     ("realtime", "ping_interval"): ("ping_interval", "seconds", "ping_interval = 20"),
     ("realtime", "silence_timeout"): ("silence_timeout", "seconds", "silence_timeout = 35"),
 }

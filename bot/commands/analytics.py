@@ -17,7 +17,7 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from bot.analytics.metrics import Metric, split_metric
 from bot.analytics.service import (
@@ -33,6 +33,7 @@ from bot.commands.router import Invocation, Picture, Reply, Router
 from bot.config import Settings
 from bot.dates.grammar import DateRange, default_range, parse_range
 from bot.errors import BadArgument
+from bot.exports.buttons import follow_up_attachments
 from bot.replies.figures import (
     DIRECTIONS,
     TIME_METRICS,
@@ -70,6 +71,7 @@ class Services:
     clock: Callable[[], datetime]
     pictures: bool = True  # render chart PNGs when the [charts] extra is installed
     digests: Any = None  # bot.digests.Digests once the state file is open (commands/digest.py)
+    exports: Any = None  # bot.commands.export.ExportTools (REST client, view-livechat-rooms check, [exports])
 
 
 def services_of(invocation: Invocation) -> Services:
@@ -214,6 +216,23 @@ async def metric_query(invocation: Invocation, command: str) -> tuple[Services, 
     return services, metric, rng, department
 
 
+def buttons(
+    services: Services,
+    prefix: str,
+    kind: Literal["overview", "chart", "agents"],
+    rng: DateRange,
+    department: Department | None,
+    metric: Metric | None = None,
+    sections: tuple[str, ...] = ("Conversations", "Productivity"),
+) -> tuple[dict[str, Any], ...]:
+    """The reply's follow-up buttons ("By agent", "Previous period", "As chart", "Export CSV"); none when
+    `[bot] buttons = false`."""
+    if not services.settings.buttons:
+        return ()
+    found = follow_up_attachments(kind, prefix=prefix, rng=rng, department=department, metric=metric, sections=sections)
+    return tuple(found)
+
+
 def register_analytics(router: Router) -> None:
     p = router.prefix
 
@@ -234,7 +253,8 @@ def register_analytics(router: Router) -> None:
         rng = resolve_range(services, "overview", " ".join(words))
         department = await services.analytics.department(args.options.get("dept"))
         report = await services.analytics.overview(sections, rng, department)
-        return Reply(render_overview(report, services.settings.timezone), data=report)
+        follow_ups = buttons(services, p, "overview", rng, department, sections=sections)
+        return Reply(render_overview(report, services.settings.timezone), data=report, attachments=follow_ups)
 
     @router.command(
         "chart",
@@ -247,9 +267,10 @@ def register_analytics(router: Router) -> None:
         services, metric, rng, department = await metric_query(invocation, "chart")
         report = await services.analytics.chart(metric, rng, department)
         text = render_chart(report, services.settings.timezone)
+        follow_ups = buttons(services, p, "chart", rng, department, metric)
         pictures: tuple[Picture, ...] = ()
         if not services.pictures or not chart_has_data(report):
-            return Reply(text, data=report)
+            return Reply(text, data=report, attachments=follow_ups)
         if not charts_available():
             text += NO_CHARTS
         else:
@@ -270,11 +291,11 @@ def register_analytics(router: Router) -> None:
                 )
             except ChartsUnavailable as exc:  # the package is there but does not import
                 log.warning("no chart picture: %s (%s)", exc, exc.__cause__)
-                return Reply(text + NO_CHARTS, data=report)
+                return Reply(text + NO_CHARTS, data=report, attachments=follow_ups)
             where = f" · department {echo(department.name, limit=60)}" if department is not None else ""
             description = f"{label(metric.name)}, {date_range_text(rng.start, rng.end, services.settings.timezone)}"
             pictures = (Picture(picture_name(report), data, description=description + where),)
-        return Reply(text, pictures=pictures, data=report)
+        return Reply(text, pictures=pictures, data=report, attachments=follow_ups)
 
     @router.command(
         "agents",
@@ -286,7 +307,8 @@ def register_analytics(router: Router) -> None:
     async def agents(invocation: Invocation) -> Reply:
         services, metric, rng, department = await metric_query(invocation, "agents")
         report = await services.analytics.agents(metric, rng, department)
-        return Reply(render_agents(report, services.settings.timezone), data=report)
+        follow_ups = buttons(services, p, "agents", rng, department, metric)
+        return Reply(render_agents(report, services.settings.timezone), data=report, attachments=follow_ups)
 
     @router.command(
         "departments",

@@ -29,6 +29,7 @@ class Reply:
     text: str
     pictures: tuple[Picture, ...] = ()
     data: Any = None  # structured result, for `ask --json`
+    attachments: tuple[dict[str, Any], ...] = ()  # message attachments: follow-up buttons (bot.exports.buttons)
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,8 @@ class Invocation:
     room_id: str
     now: datetime
     services: Any = None  # what handlers need (analytics, settings); wired by app.py
+    message_id: str = ""  # the command's message: its reply is posted as reply_id(message_id)
+    thread_id: str | None = None  # the thread it was typed in, where the reply and any file go
 
 
 Handler = Callable[[Invocation], Awaitable[Reply]]

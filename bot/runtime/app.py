@@ -34,6 +34,7 @@ from bot.analytics.service import AnalyticsService
 from bot.commands.alert import register_alert
 from bot.commands.analytics import Services, register_analytics
 from bot.commands.digest import register_digest
+from bot.commands.export import ExportTools, register_export
 from bot.commands.help import register_help
 from bot.commands.now import register_now
 from bot.commands.router import Router
@@ -77,6 +78,7 @@ def build_router(settings: Settings) -> Router:
     register_analytics(router)
     register_digest(router)
     register_alert(router)
+    register_export(router)
     register_now(router)  # before help, so `!help` lists it
     register_help(router)
     return router
@@ -118,6 +120,19 @@ class BotApp:
             analytics = AnalyticsService(self.rest, clock=clock, tz=settings.timezone, sleep=sleep)  # shared by all
             services = Services(analytics, settings, clock)
         self.router = router or build_router(settings)
+        if isinstance(services, Services) and services.exports is None:
+            # Listing conversations needs the asker's own view-livechat-rooms, whatever [access] adds.
+            rooms_access = Access(
+                self.rest, permission="view-livechat-rooms", ttl=settings.role_cache_seconds, clock=clock
+            )
+            services.exports = ExportTools(
+                self.rest,
+                rooms_access,
+                settings.url,
+                visitor_details=settings.export_visitor_details,
+                fallback_limit=settings.export_max_file_bytes,
+                sleep=sleep,
+            )
         self.access = Access(
             self.rest,
             permission=settings.permission,

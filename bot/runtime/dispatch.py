@@ -249,7 +249,10 @@ class Dispatcher:
             if spec.needs_access and not await self.access.may_view(message.sender_username):
                 log.info("refused %s for %s in %s", spec.name, message.sender_username, message.rid)
                 return Reply(REFUSAL)
-            invocation = Invocation(spec.name, args, message.sender_username, message.rid, self.clock(), self.services)
+            invocation = Invocation(
+                spec.name, args, message.sender_username, message.rid, self.clock(), self.services,
+                message_id=message.id, thread_id=message.tmid,
+            )  # fmt: skip
             return await spec.handler(invocation)
         except UserInputError as exc:
             # Every mistake ends with the right usage of the command it was made in.
@@ -278,7 +281,11 @@ class Dispatcher:
             try:
                 async with self._sending:
                     stored = await self.sender.send_message(
-                        message.rid, fit(reply.text), msg_id=reply_id(message.id), tmid=message.tmid
+                        message.rid,
+                        fit(reply.text),
+                        msg_id=reply_id(message.id),
+                        tmid=message.tmid,
+                        attachments=list(reply.attachments) or None,
                     )
                 break
             except AuthFailed:
