@@ -238,7 +238,7 @@ def register_analytics(router: Router) -> None:
 
     @router.command(
         "overview",
-        summary="conversations and productivity, with the change against the previous period",
+        summary="conversations and productivity, each with its change against a like period",
         usage="overview [conversations|productivity] [RANGE] [dept=NAME]",
         examples=("overview", "overview last week", "overview productivity this month dept=Sales"),
         aliases=("ov", "stats"),

@@ -303,3 +303,8 @@ async def test_a_slow_chart_render_does_not_delay_another_command(sb: Sandbox, m
             finally:
                 release.set()
             assert "Based on 2 conversations." in (await replies.answer_to(chart))["msg"]
+
+
+async def test_help_says_what_overview_changes_are_against(sb: Sandbox) -> None:
+    [reply] = await ask(sb, "!help overview")
+    assert "conversations and productivity, each with its change against a like period" in reply
