@@ -103,9 +103,10 @@ async def test_posts_on_time_with_the_figures(sb: Sandbox, rest: RestClient, tmp
     assert (
         lines[1] == "*Conversations* 2 (▲ 100% vs Mon 4 Mar · new vs Tue 27 Feb) — 8 messages, busiest hour 2PM - 3PM"
     )
-    assert lines[2].startswith("*Productivity* first response 1m 00s (▼ 50% (better))")
-    assert "*Busiest department* Sales (1)" in lines  # tied with Support: the first, as Rocket.Chat breaks ties
-    assert "*First response* fastest: jane 30s, john 1m 30s · slowest: john 1m 30s, jane 30s" in lines
+    assert lines[2] == "*Productivity*"
+    assert lines[3].startswith("• First response 1m 00s: ▼ 50% (better) vs Mon 4 Mar")
+    assert "*Busiest department* `Sales` (1)" in lines  # tied with Support: the first, as Rocket.Chat breaks ties
+    assert "*First response* fastest: `jane` 30s, `john` 1m 30s · slowest: `john` 1m 30s, `jane` 30s" in lines
     assert any(line.startswith("*Last 7 days* `") for line in lines)
     assert "Late" not in message["msg"]
 

@@ -289,10 +289,10 @@ async def test_the_good_bodies_are_answered() -> None:
     overview = await answer(untouched, "!overview 2024-03-05")
     assert "• Total Conversations: 2" in overview and "• Busiest Time: 2PM - 3PM" in overview
     assert "• Average of Response Time: 1m 05s" in overview
-    assert "max 2 (3/6)" in await answer(untouched, "!chart conversations 2024-03-04..2024-03-06")
+    assert "Wed 6 Mar so far: 2" in await answer(untouched, "!chart conversations 2024-03-04..2024-03-06")
     assert "1  jane" in await answer(untouched, "!agents frt 2024-03-04..2024-03-05")
     assert "Support" in await answer(untouched, "!departments")
-    assert "department Sales" in await answer(untouched, "!overview yesterday dept=Sales")
+    assert "department `Sales`" in await answer(untouched, "!overview yesterday dept=Sales")
 
 
 @pytest.mark.parametrize(
