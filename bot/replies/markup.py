@@ -59,19 +59,6 @@ def cell(text: str, *, limit: int = 40) -> str:
     return _WORD_SIGN.sub(lambda m: m.group(1) + _FULL_WIDTH[m.group(2)], flat)
 
 
-_ZWSP = "\u200b"
-_MARKUP = str.maketrans({"`": "'", "*": "∗", "_": "＿", "~": "∼", "<": "‹", ">": "›", "[": "［", "]": "］", "|": "¦"})
-
-
-def escape(text: str, *, limit: int = 80) -> str:
-    """Neutralise mentions (`@`, `#`), markup and line breaks; shorten to `limit` characters."""
-    flat = " ".join(text.split())
-    if len(flat) > limit:
-        flat = flat[: limit - 1] + "…"
-    flat = flat.translate(_MARKUP)
-    return flat.replace("@", "@" + _ZWSP).replace("#", "#" + _ZWSP).replace("://", ":" + _ZWSP + "//")
-
-
 def code(text: str) -> str:
     """An inline code span for fixed text the bot itself wrote (command names, examples)."""
     return "`" + text.replace("`", "'") + "`"

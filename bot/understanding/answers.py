@@ -7,9 +7,10 @@ the question's words, department names from the server — goes through `markup.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
-from bot.replies.markup import code, echo, escape
+from bot.replies.markup import code, echo
 from bot.understanding import targets as t
 from bot.understanding.parser import Ambiguous, Unanswerable
 
@@ -31,10 +32,18 @@ def read_as(prefix: str, command: str) -> str:
     return READ_AS + shown(prefix, command)
 
 
+_PLAIN = re.compile(r"[A-Za-z0-9 .,'()-]{1,60}")
+
+
+def _label(text: str) -> str:
+    """Words that no parser can turn into markup or a mention stay plain; anything else is echoed."""
+    return text if _PLAIN.fullmatch(text) else echo(text, limit=60)
+
+
 def ask_back(question: Ambiguous, prefix: str) -> str:
     """ "Did you mean 1) first response time or 2) average response time?" and the commands behind them."""
-    # Labels are the bot's words or names from the server (escaped as replies escape department names).
-    labels = [f"{n}) {escape(c.label, limit=60)}" for n, c in enumerate(question.choices, start=1)]
+    # Labels are the bot's words (shown plain) or names from the server (echoed, as replies echo department names).
+    labels = [f"{n}) {_label(c.label)}" for n, c in enumerate(question.choices, start=1)]
     listed = ", ".join(labels[:-1]) + " or " + labels[-1]
     numbers = ", ".join(str(n) for n in range(1, len(labels))) + f" or {len(labels)}"
     lead = f"{question.note}: did you mean" if question.note else "Did you mean"
