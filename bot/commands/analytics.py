@@ -10,6 +10,7 @@ Chart pictures are drawn on chart threads (`bot.replies.pictures`), never on the
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import math
 import re
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
+from bot.analytics.live import PeriodFigures, Unavailable, live_for
 from bot.analytics.metrics import Metric, split_metric
 from bot.analytics.service import (
     AgentsReport,
@@ -29,6 +31,7 @@ from bot.analytics.service import (
     as_of_text,
 )
 from bot.commands.args import parse_arguments
+from bot.commands.help import add_details
 from bot.commands.router import Invocation, Picture, Reply, Router
 from bot.config import Settings
 from bot.dates.grammar import DateRange, default_range, parse_range
@@ -142,7 +145,23 @@ def comparison_text(report: OverviewReport) -> str:
     return f"{text} Today is in progress: no fair comparison yet."
 
 
-def render_overview(report: OverviewReport, tz: str) -> str:
+OVERVIEW_DETAILS = "\n".join(
+    (
+        "The *Real-time Monitoring* lines (whole overviews only) say what they measure:",
+        "• Queue wait: from queued to taken, for the period's chats that were taken (a transferred chat: until the "
+        'transfer). Rocket.Chat\'s "Average of waiting time" is a first-response average, so it is not shown.',
+        "• Abandoned: chats an agent closed after the visitor stayed silent past the inactivity timeout (1 h by "
+        "default), as a share of the period's conversations.",
+        "• Visitors active: visitors whose record changed in the period (Rocket.Chat's Total_visitors), not new "
+        "visitors.",
+        "• Chat duration: closed chats only; the longest first response is of all the period's chats.",
+        "• Agents: time available for chats (for one day only: Rocket.Chat gives it per day), and service time, "
+        "from taking a chat to the last agent reply (a mean of department means).",
+    )
+)
+
+
+def render_overview(report: OverviewReport, tz: str, live: PeriodFigures | Unavailable | None = None) -> str:
     lines = [heading("Omnichannel overview", report.range, tz, report.department), comparison_text(report)]
     running = report.comparison.baseline.until is not None
     for section, figures in report.sections.items():
@@ -156,7 +175,12 @@ def render_overview(report: OverviewReport, tz: str) -> str:
             elif pair is None and running and key in DIRECTIONS:
                 line += "  (day in progress)"
             lines.append(line)
-    lines.append(based_on(report.conversations, report.as_of, tz))
+    as_of = report.as_of
+    if isinstance(live, PeriodFigures):  # queue wait, abandoned, visitors, longest times, agents' time
+        lines.append("*Real-time Monitoring*")
+        lines += live.lines()
+        as_of = min(as_of, live.as_of)
+    lines.append(based_on(report.conversations, as_of, tz))
     return "\n".join(lines)
 
 
@@ -235,6 +259,7 @@ def buttons(
 
 def register_analytics(router: Router) -> None:
     p = router.prefix
+    add_details("overview", OVERVIEW_DETAILS)
 
     @router.command(
         "overview",
@@ -252,9 +277,16 @@ def register_analytics(router: Router) -> None:
             sections = (SECTIONS[words.pop(0).lower()],)
         rng = resolve_range(services, "overview", " ".join(words))
         department = await services.analytics.department(args.options.get("dept"))
-        report = await services.analytics.overview(sections, rng, department)
         follow_ups = buttons(services, p, "overview", rng, department, sections=sections)
-        return Reply(render_overview(report, services.settings.timezone), data=report, attachments=follow_ups)
+        if len(sections) == 1:
+            report = await services.analytics.overview(sections, rng, department)
+            return Reply(render_overview(report, services.settings.timezone), data=report, attachments=follow_ups)
+        report, live = await asyncio.gather(
+            services.analytics.overview(sections, rng, department),
+            live_for(services.analytics).period(rng, department),
+        )
+        text = render_overview(report, services.settings.timezone, live)
+        return Reply(text, data=report, attachments=follow_ups)
 
     @router.command(
         "chart",

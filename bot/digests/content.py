@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.analytics.live import PeriodFigures, live_for
 from bot.analytics.metrics import BY_NAME
 from bot.analytics.service import (
     AnalyticsService,
@@ -125,6 +126,10 @@ async def build_digest(
                 times.append(f"• {name} {duration(value)}" + (f": {' · '.join(changes)}" if changes else ""))
         lines.append("*Productivity*" + ("" if times else " no data"))
         lines += times
+        live = await live_for(service).period(rng, None)
+        if isinstance(live, PeriodFigures):  # queue wait, abandoned, visitors, longest times, agents' time
+            lines += live.lines()
+            read_at.append(live.as_of)
 
     if "departments" in sections and departments:
         counts = await asyncio.gather(*(service.figures("Conversations", rng, d) for d in departments))

@@ -77,6 +77,11 @@ async def test_overview_both_sections_against_the_same_weekday_a_week_earlier(sb
             "• Average of Response Time: 1m 05s",
             "• Average of First Response Time: 1m 00s",
             "• Average of Reaction Time: 8s",
+            "*Real-time Monitoring*",
+            "• Abandoned (visitor silent past the inactivity timeout): 0 of 2 (0%)",
+            "• Visitors active: 0",
+            "• Chat duration, closed chats: avg 10m 00s, longest 10m 00s",
+            "• Longest first response: 1m 30s",
             "Based on 2 conversations.",
         ]
     )
@@ -276,7 +281,8 @@ async def test_a_burst_of_identical_commands_asks_rocket_chat_once_per_question(
     assert all("only for people who may see them" in answer for answer in answers[1::2])  # admin: no manager
     assert requests["livechat/analytics/overview"] == 4  # 2 sections x (the day, a week earlier), shared by 20
     assert requests["users.info"] == 2  # one per asker
-    assert requests["livechat/users/:type"] == 1  # their roles are hidden: one look at the manager list
+    # Their roles are hidden: one look at the manager list; and one probe of the agent list (live figures).
+    assert requests["livechat/users/:type"] == 2
 
 
 async def test_a_slow_chart_render_does_not_delay_another_command(sb: Sandbox, monkeypatch: pytest.MonkeyPatch) -> None:
