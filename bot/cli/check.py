@@ -237,7 +237,7 @@ async def _server_checks(settings: Settings, rest: RestClient, clock: Callable[[
         )
         return lines
     except AuthFailed as exc:
-        lines.append(Line(FAILED, "login", f"{exc}. Create a new Personal Access Token for the service account."))
+        lines.append(Line(FAILED, "login", str(exc)))  # it already says what to do
         return lines
     except TransportError as exc:
         lines.append(Line(FAILED, "login", f"login failed: {exc}"))

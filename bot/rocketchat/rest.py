@@ -79,6 +79,7 @@ DEFAULT_RETRY_AFTER = 60.0  # the limiter's default window, for a 429 that names
 _WAIT = re.compile(r"wait (\d+(?:\.\d+)?) seconds")
 _PERMISSION_HINTS = (
     ("livechat/department", "`view-livechat-departments` or `view-l-room`"),
+    ("livechat/rooms", "`view-livechat-rooms` (by default livechat-manager, livechat-monitor or admin)"),
     ("livechat/", "`view-livechat-manager` (by default livechat-manager, livechat-monitor or admin)"),
 )
 _NOT_JSON = object()

@@ -140,6 +140,8 @@ class Pipeline:
         stripped = text.strip()
         if stripped.startswith(self.prefix):
             rest = stripped[len(self.prefix) :].strip()
+            if not rest and stripped == self.prefix:
+                return "help", Addressed.PREFIX  # the prefix alone: someone trying the bot out gets the help
             return (rest, Addressed.PREFIX) if rest else None
         mention = "@" + self.bot_username
         if stripped.lower().startswith(mention.lower()):

@@ -47,7 +47,8 @@ def pipeline() -> Pipeline:
         (replace(BASE, text="@Analytics-Bot: help"), "p", True, "help"),
         (replace(BASE, text="@analytics-bot"), "c", True, "help"),
         (replace(BASE, text="@analytics-botty overview"), "c", True, Drop.NOT_A_COMMAND),
-        (replace(BASE, text="!"), "c", True, Drop.NOT_A_COMMAND),
+        (replace(BASE, text="!"), "c", True, "help"),  # the prefix alone: someone trying the bot out
+        (replace(BASE, text="!!"), "c", True, "!"),
         (replace(BASE, text="  !  help  "), "c", True, "help"),
         (replace(BASE, text="hey !help"), "c", True, Drop.NOT_A_COMMAND),
     ],
