@@ -13,7 +13,7 @@ import functools
 import json
 import os
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -247,21 +247,38 @@ def load_settings(path: str | Path | None = None, env: Mapping[str, str] | None 
     if path is not None or DEFAULT_PATH.exists():
         raw = _read_toml(Path(path) if path is not None else DEFAULT_PATH)
     values: dict[str, Any] = {}
+    problems: list[str] = []  # every problem is reported at once, so one edit can fix them all
+
+    def put(field: str, read: Callable[[], Any]) -> None:
+        try:
+            values[field] = read()
+        except ConfigError as exc:
+            problems.append(str(exc))
+
+    def convert(section: str, key: str, value: Any, source: str | None = None) -> Callable[[], Any]:
+        return lambda: _convert(section, key, value, source=source)
+
     if "digest" in raw:
-        values["digests"] = _digest_entries(raw.pop("digest"))
+        put("digests", lambda: _digest_entries(raw.pop("digest")))
     if "alert" in raw:
-        values["alerts"] = _alert_entries(raw.pop("alert"))
+        put("alerts", lambda: _alert_entries(raw.pop("alert")))
     for section, table in raw.items():
         if not isinstance(table, dict):
-            raise ConfigError(f"[{section}] must be a table of keys, e.g.\n[{section}]\n...; got {section} = {table!r}")
+            problems.append(f"[{section}] must be a table of keys, e.g.\n[{section}]\n...; got {section} = {table!r}")
+            continue
         for key, value in table.items():
             spec = _KEYS.get((section, key))
             if spec is None:
-                raise ConfigError(_unknown_key(section, key))
-            values[spec[0]] = _convert(section, key, value)
+                problems.append(_unknown_key(section, key))
+                continue
+            put(spec[0], convert(section, key, value))
     for name, (section, key) in _ENV.items():
         if env.get(name):
-            values[_KEYS[(section, key)][0]] = _convert(section, key, env[name], source=name)
+            put(_KEYS[(section, key)][0], convert(section, key, env[name], name))
+    if len(problems) == 1:
+        raise ConfigError(problems[0])
+    if problems:
+        raise ConfigError(f"{len(problems)} problems in the configuration:\n" + "\n".join(f"- {p}" for p in problems))
     return _check(values)
 
 

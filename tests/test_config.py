@@ -300,3 +300,15 @@ def test_digest_entries_are_read_and_checked(tmp_path: Path) -> None:
     )
     assert "used twice" in problem('[[digest]]\nname = "x"\nroom = "r"\n[[digest]]\nname = "x"\nroom = "s"\n')
     assert "digests are written as [[digest]] tables" in problem('[digest]\nname = "x"\n')
+
+
+def test_every_problem_in_the_file_is_reported_at_once(tmp_path: Path) -> None:
+    """check stopped at the first malformed key, so fixing a config took one run per mistake."""
+    path = tmp_path / "config.toml"
+    path.write_text('[bot]\nprefix = ""\ntimezone = "America"\ncolour = "red"\n[dates]\nmax_days = 0\n')
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path, env={"RC_URL": "https://chat.example.com"})
+    message = str(caught.value)
+    assert message.startswith("4 problems in the configuration:\n- ")
+    for part in ("[bot] prefix", "America", "colour", "[dates] max_days"):
+        assert part in message
