@@ -24,10 +24,12 @@ from bot.analytics.service import AnalyticsService
 from bot.commands.analytics import Services
 from bot.commands.router import Invocation, Reply
 from bot.config import Settings
+from bot.digests.service import Digests
 from bot.errors import TransportError, UserInputError
 from bot.rocketchat.rest import RestClient
 from bot.runtime.app import build_router, check_default_ranges
 from bot.runtime.dispatch import describe_transport_error
+from bot.state.store import State, StateError
 from bot.understanding.answers import read_as
 from bot.understanding.directory import Directory
 from bot.understanding.reader import Addressed, Question, Reader, Reading, Said
@@ -93,6 +95,17 @@ async def ask(settings: Settings, text: str, *, as_json: bool = False, pictures:
             reading = found if isinstance(found, Reading) else None
             spec, args = router.resolve(found.command if isinstance(found, Reading) else found.text)
             await rest.login()
+            if spec.name == "digest":  # digests live in the running bot's state file; work on it as the bot would
+                state_path = Path(settings.state_file)
+                if not await asyncio.to_thread(state_path.exists):
+                    print(
+                        f"analytics-bot: digests live in the bot's state file, and {str(state_path)!r} does not "
+                        "exist yet: start the bot once, or point [digests] state_file at its file",
+                        file=sys.stderr,
+                    )
+                    return 1
+                state = await asyncio.to_thread(State, state_path)
+                services.digests = Digests(settings, state, rest, clock=clock, analytics=analytics)
             reply: Reply = await spec.handler(Invocation(spec.name, args, "cli", "", clock(), services))
         except UserInputError as exc:
             usage = f"\n{router.usage(spec)}" if spec is not None else ""
@@ -101,6 +114,9 @@ async def ask(settings: Settings, text: str, *, as_json: bool = False, pictures:
             return 2
         except TransportError as exc:
             print(f"{describe_transport_error(exc)} ({exc})", file=sys.stderr)
+            return 1
+        except StateError as exc:
+            print(f"analytics-bot: {exc}", file=sys.stderr)
             return 1
     understood = settings.prefix + " ".join(filter(None, (spec.name, args)))
     if as_json:

@@ -172,3 +172,17 @@ async def test_sandbox_without_its_extra_says_which_extra_whatever_the_options()
     code, _out, err = await run(["sandbox", "--demo", "--port", "0"], {}, python_code=hide)
     assert code == 2
     assert "needs the [sandbox] extra" in err and "unrecognized arguments" not in err
+
+
+async def test_ask_digest_list_works_on_the_bots_state_file(sb: Sandbox, tmp_path: Path) -> None:
+    """Without a state file it exited 2 ("the input was wrong") although the input was fine."""
+    config = tmp_path / "config.toml"
+    config.write_text(f'[digests]\nstate_file = "{tmp_path / "state.sqlite3"}"\n')
+    code, _, err = await run(["ask", "!digest list", "--config", str(config)], env_for(sb))
+    assert code == 1 and "digests live in the bot's state file" in err and "does not exist yet" in err
+    from bot.state.store import State
+
+    State(tmp_path / "state.sqlite3").close()  # the file a bot that ran once leaves behind
+    code, out, err = await run(["ask", "!digest list", "--config", str(config)], env_for(sb))
+    assert code == 0, err
+    assert "digest" in out.lower()
