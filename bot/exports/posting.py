@@ -23,7 +23,7 @@ from typing import Any, Protocol
 from bot.errors import TransportError
 from bot.exports.delivery import Package
 from bot.rocketchat.ids import reply_id
-from bot.rocketchat.models import MessageSender
+from bot.rocketchat.models import FileSender
 
 __all__ = ["ExportSender", "ProgressLine", "UploadFailed", "post_files"]
 
@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 Json = dict[str, Any]
 
 
-class ExportSender(MessageSender, Protocol):
+class ExportSender(FileSender, Protocol):
     """What posting needs of `bot.rocketchat.rest.RestClient`."""
 
     async def update_message(
@@ -39,18 +39,6 @@ class ExportSender(MessageSender, Protocol):
     ) -> Json: ...
 
     async def post_object(self, route: str, body: Json) -> Json: ...
-
-    async def upload_file(
-        self,
-        rid: str,
-        filename: str,
-        data: bytes,
-        mime: str,
-        *,
-        msg: str = "",
-        description: str = "",
-        tmid: str | None = None,
-    ) -> Json: ...
 
 
 class ProgressLine:

@@ -102,3 +102,19 @@ class MessageSender(Protocol):
         tmid: str | None = None,
         attachments: list[dict[str, Any]] | None = None,
     ) -> dict[str, Any] | None: ...
+
+
+class FileSender(MessageSender, Protocol):
+    """Posting with files too: `rooms.media` + `rooms.mediaConfirm` (replies' chart pictures, exports)."""
+
+    async def upload_file(
+        self,
+        rid: str,
+        filename: str,
+        data: bytes,
+        mime: str,
+        *,
+        msg: str = "",
+        description: str = "",
+        tmid: str | None = None,
+    ) -> dict[str, Any]: ...

@@ -41,7 +41,7 @@ from bot.errors import (
 )
 from bot.replies.markup import echo, fit
 from bot.rocketchat.ids import reply_id
-from bot.rocketchat.models import MessageSender
+from bot.rocketchat.models import FileSender
 from bot.rocketchat.rest import NO_DATA
 from bot.runtime.access import Access
 from bot.runtime.pipeline import Command
@@ -56,18 +56,7 @@ REFUSAL = (
 )
 
 
-class Sender(MessageSender, Protocol):
-    async def upload_file(
-        self,
-        rid: str,
-        filename: str,
-        data: bytes,
-        mime: str,
-        *,
-        msg: str = "",
-        description: str = "",
-        tmid: str | None = None,
-    ) -> dict[str, Any]: ...
+Sender = FileSender  # what the dispatcher needs of the REST client
 
 
 def describe_transport_error(exc: TransportError) -> str:
