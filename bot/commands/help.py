@@ -40,6 +40,7 @@ def register_help(router: Router) -> None:
             lines.append(f"• {code(router.prefix + spec.usage)} — {spec.summary}")
         lines.append(
             f"Write them with the prefix {code(router.prefix)}, after a mention of me, or in a direct message "
-            f"without any prefix. {code(router.prefix + 'help COMMAND')} shows examples."
+            f"without any prefix. {code(router.prefix + 'help COMMAND')} shows examples. In a direct message or "
+            "after a mention you can also ask in plain words, e.g. “how many chats did Sales have last week?”."
         )
         return Reply("\n".join(lines))
