@@ -227,7 +227,29 @@ class AlertRunner:
     ) -> str | None:
         live = decision.watch.live
         assert live is not None
-        text = render.open_text(
+        text = self._incident_text(alert, condition, decision, context, now, unwatched)
+        message_id = incident_message_id(alert.id, live.started)
+        incident = IncidentRecord(
+            alert.id, live.started, message_id, OPENING, now, live.value, live.peak, now, text=text
+        )
+        if not await asyncio.to_thread(self.state.begin_incident, incident):
+            return None  # another pass or runner opened it first
+        await self._send_opening(alert, incident)
+        return "open"
+
+    def _incident_text(
+        self,
+        alert: AlertRecord,
+        condition: Condition,
+        decision: Decision,
+        context: render.Context,
+        now: datetime,
+        unwatched: datetime | None,
+    ) -> str:
+        """The incident message as it reads at `now`: the same text opens it and each edit refreshes it."""
+        live = decision.watch.live
+        assert live is not None
+        return render.open_text(
             alert.id,
             condition,
             started=live.started,
@@ -239,14 +261,6 @@ class AlertRunner:
             notify=alert.notify,
             unwatched_since=unwatched if unwatched and live.started >= unwatched else None,
         )
-        message_id = incident_message_id(alert.id, live.started)
-        incident = IncidentRecord(
-            alert.id, live.started, message_id, OPENING, now, live.value, live.peak, now, text=text
-        )
-        if not await asyncio.to_thread(self.state.begin_incident, incident):
-            return None  # another pass or runner opened it first
-        await self._send_opening(alert, incident)
-        return "open"
 
     async def _send_opening(self, alert: AlertRecord, incident: IncidentRecord) -> None:
         await self.poster.send_message(alert.room_id, incident.text or "", msg_id=incident.message_id)
@@ -263,17 +277,7 @@ class AlertRunner:
     ) -> str | None:
         live = decision.watch.live
         assert live is not None
-        text = render.open_text(
-            alert.id,
-            condition,
-            started=live.started,
-            now=now,
-            value=live.value,
-            peak=live.peak,
-            context=context,
-            zone=self.zone,
-            notify=alert.notify,
-        )
+        text = self._incident_text(alert, condition, decision, context, now, None)
         done = None
         if decision.action == "remind":
             number = incident.reminders + 1
