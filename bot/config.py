@@ -295,25 +295,41 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"config file {str(path)!r} is not valid TOML: {exc}") from None
 
 
-def _digest_entries(raw: Any) -> tuple[DigestEntry, ...]:
-    example = '[[digest]]\nname = "managers-daily"\nroom = "omnichannel-managers"\ntime = "09:00"'
+def _entry_tables(
+    raw: Any, kind: str, known: frozenset[str] | set[str], required: tuple[str, ...], example: str
+) -> list[tuple[str, dict[str, Any]]]:
+    """`[[kind]]` tables checked for what every entry needs (a list of tables, known keys, the required
+    strings), each with the words that name it in a message ("[[digest]] #2 ('managers-daily')")."""
     if not isinstance(raw, list) or not all(isinstance(t, dict) for t in raw):
-        raise ConfigError(f"digests are written as [[digest]] tables, for example:\n{example}")
-    entries: list[DigestEntry] = []
+        raise ConfigError(f"{kind}s are written as [[{kind}]] tables, for example:\n{example}")
+    tables: list[tuple[str, dict[str, Any]]] = []
     for index, table in enumerate(raw, start=1):
-        where = f"[[digest]] #{index}" + (f" ({table['name']!r})" if isinstance(table.get("name"), str) else "")
-        unknown = sorted(set(table) - _DIGEST_KEYS)
+        where = f"[[{kind}]] #{index}" + (f" ({table['name']!r})" if isinstance(table.get("name"), str) else "")
+        unknown = sorted(set(table) - set(known))
         if unknown:
-            close = difflib.get_close_matches(unknown[0], sorted(_DIGEST_KEYS), n=1)
+            close = difflib.get_close_matches(unknown[0], sorted(known), n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
-            raise ConfigError(
-                f"{where}: unknown key {unknown[0]!r}{hint}; known keys: {', '.join(sorted(_DIGEST_KEYS))}"
-            )
-        for key in ("name", "room"):
+            raise ConfigError(f"{where}: unknown key {unknown[0]!r}{hint}; known keys: {', '.join(sorted(known))}")
+        for key in required:
             if not isinstance(table.get(key), str) or not table[key].strip():
                 raise ConfigError(
                     f"{where}: {key!r} is required and must be a non-empty string, for example:\n{example}"
                 )
+        tables.append((where, table))
+    return tables
+
+
+def _named_once(names: list[str], name: str, where: str, kind: str) -> None:
+    if name in names:
+        raise ConfigError(f"{where}: the name {name!r} is used twice; each [[{kind}]] needs its own name")
+    names.append(name)
+
+
+def _digest_entries(raw: Any) -> tuple[DigestEntry, ...]:
+    example = '[[digest]]\nname = "managers-daily"\nroom = "omnichannel-managers"\ntime = "09:00"'
+    entries: list[DigestEntry] = []
+    names: list[str] = []
+    for where, table in _entry_tables(raw, "digest", _DIGEST_KEYS, ("name", "room"), example):
         fields: dict[str, Any] = {}
         for key, value in table.items():
             default = getattr(DigestEntry, key, None) if key not in ("name", "room") else ""
@@ -330,31 +346,16 @@ def _digest_entries(raw: Any) -> tuple[DigestEntry, ...]:
         if "timezone" in fields:
             fields["timezone"] = _zone(fields["timezone"], f"{where}: timezone")
         entry = DigestEntry(**fields)
-        if any(e.name == entry.name for e in entries):
-            raise ConfigError(f"{where}: the name {entry.name!r} is used twice; each [[digest]] needs its own name")
+        _named_once(names, entry.name, where, "digest")
         entries.append(entry)
     return tuple(entries)
 
 
 def _alert_entries(raw: Any) -> tuple[AlertEntry, ...]:
     example = '[[alert]]\nname = "sales-queue"\nroom = "omnichannel-managers"\ncondition = "queue > 5 for 2m"'
-    if not isinstance(raw, list) or not all(isinstance(t, dict) for t in raw):
-        raise ConfigError(f"alerts are written as [[alert]] tables, for example:\n{example}")
     entries: list[AlertEntry] = []
-    for index, table in enumerate(raw, start=1):
-        where = f"[[alert]] #{index}" + (f" ({table['name']!r})" if isinstance(table.get("name"), str) else "")
-        unknown = sorted(set(table) - _ALERT_KEYS)
-        if unknown:
-            close = difflib.get_close_matches(unknown[0], sorted(_ALERT_KEYS), n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            raise ConfigError(
-                f"{where}: unknown key {unknown[0]!r}{hint}; known keys: {', '.join(sorted(_ALERT_KEYS))}"
-            )
-        for key in ("name", "room", "condition"):
-            if not isinstance(table.get(key), str) or not table[key].strip():
-                raise ConfigError(
-                    f"{where}: {key!r} is required and must be a non-empty string, for example:\n{example}"
-                )
+    names: list[str] = []
+    for where, table in _entry_tables(raw, "alert", _ALERT_KEYS, ("name", "room", "condition"), example):
         fields: dict[str, Any] = {}
         for key, value in table.items():
             if key == "notify":
@@ -367,8 +368,7 @@ def _alert_entries(raw: Any) -> tuple[AlertEntry, ...]:
                 raise ConfigError(f"{where}: {key!r} must be a non-empty string")
             fields[key] = value.strip() if isinstance(value, str) else value
         entry = AlertEntry(**fields)
-        if any(e.name == entry.name for e in entries):
-            raise ConfigError(f"{where}: the name {entry.name!r} is used twice; each [[alert]] needs its own name")
+        _named_once(names, entry.name, where, "alert")
         entries.append(entry)
     return tuple(entries)
 
