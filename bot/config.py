@@ -11,6 +11,7 @@ import dataclasses
 import difflib
 import functools
 import json
+import math
 import os
 import tomllib
 from collections.abc import Callable, Mapping
@@ -189,6 +190,14 @@ class Settings:
     buttons: bool = True  # follow-up buttons under !overview, !chart and !agents replies
     export_visitor_details: bool = False  # visitor name and phone in conversation exports (personal data)
     export_max_file_bytes: int = 104857600  # upload limit when the server does not publish FileUpload_MaxFileSize
+    # How long an answer from Rocket.Chat is reused, per kind of question (`bot.analytics.sharing.Ages`, whose
+    # defaults these are); 0: shared only while in flight. No longer than Rocket.Chat's own cache by default.
+    analytics_cache_seconds: float = 60.0  # a period that includes today (Rocket.Chat's mem cache: 60 s)
+    realtime_cache_seconds: float = 5.0  # the real-time monitoring endpoints (Rocket.Chat: 5 s)
+    closed_cache_seconds: float = 600.0  # a period that ended before today: its figures no longer move
+    departments_cache_seconds: float = 300.0  # the department list
+    charts_enabled: bool = True  # chart pictures when the charts extra (matplotlib) is installed
+    charts_warm_at_start: bool = True  # import and warm matplotlib on the chart thread once connected
 
     @property
     def uses_token(self) -> bool:
@@ -229,6 +238,12 @@ _KEYS: dict[tuple[str, str], tuple[str, str, str]] = {
     ("exports", "max_file_bytes"): ("export_max_file_bytes", "count", "max_file_bytes = 104857600"),
     ("realtime", "ping_interval"): ("ping_interval", "seconds", "ping_interval = 20"),
     ("realtime", "silence_timeout"): ("silence_timeout", "seconds", "silence_timeout = 35"),
+    ("analytics", "cache_seconds"): ("analytics_cache_seconds", "age", "cache_seconds = 60"),
+    ("analytics", "realtime_cache_seconds"): ("realtime_cache_seconds", "age", "realtime_cache_seconds = 5"),
+    ("analytics", "closed_cache_seconds"): ("closed_cache_seconds", "age", "closed_cache_seconds = 600"),
+    ("analytics", "departments_cache_seconds"): ("departments_cache_seconds", "age", "departments_cache_seconds = 300"),
+    ("charts", "enabled"): ("charts_enabled", "bool", "enabled = true"),
+    ("charts", "warm_at_start"): ("charts_warm_at_start", "bool", "warm_at_start = true"),
 }
 _ENV = {
     "RC_URL": ("rocketchat", "url"),
@@ -238,6 +253,7 @@ _ENV = {
     "RC_PASSWORD": ("rocketchat", "password"),
 }
 _LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+MAX_CACHE_SECONDS = 86400  # a day: an older answer's "as of HH:MM" would no longer say which day it was read
 
 
 def load_settings(path: str | Path | None = None, env: Mapping[str, str] | None = None) -> Settings:
@@ -427,6 +443,15 @@ def _convert(section: str, key: str, value: Any, *, source: str | None = None) -
         if number is None or number <= 0:
             raise bad("a positive number of minutes")
         return float(number) * 60
+    if kind == "age":
+        number = _number(value, from_env)
+        if number is None or math.isnan(number):  # TOML writes nan, which no comparison below would refuse
+            raise bad(f"a number of seconds from 0 to {MAX_CACHE_SECONDS} (0: shared only while in flight)")
+        if number < 0:
+            raise bad("0 or more seconds (0: shared only while in flight)")
+        if number > MAX_CACHE_SECONDS:
+            raise bad(f"at most {MAX_CACHE_SECONDS} seconds (a day)")
+        return float(number)
     if kind == "count":
         number = _number(value, from_env)
         if not isinstance(number, int) or number < 1:

@@ -312,3 +312,74 @@ def test_every_problem_in_the_file_is_reported_at_once(tmp_path: Path) -> None:
     assert message.startswith("4 problems in the configuration:\n- ")
     for part in ("[bot] prefix", "America", "colour", "[dates] max_days"):
         assert part in message
+
+
+def test_answer_ages_and_charts_are_read_and_default_to_rocket_chats_own_caches(tmp_path: Path) -> None:
+    from bot.analytics.sharing import Ages
+
+    defaults = load_settings(write(tmp_path, PAT_FILE), {})
+    assert Ages.from_settings(defaults) == Ages(analytics=60, realtime=5, closed=600, departments=300)
+    assert (defaults.charts_enabled, defaults.charts_warm_at_start) == (True, True)
+    text = PAT_FILE + (
+        "[analytics]\ncache_seconds = 0\nrealtime_cache_seconds = 2.5\nclosed_cache_seconds = 86400\n"
+        "departments_cache_seconds = 30\n[charts]\nenabled = false\nwarm_at_start = false\n"
+    )
+    settings = load_settings(write(tmp_path, text), {})
+    assert Ages.from_settings(settings) == Ages(analytics=0, realtime=2.5, closed=86400, departments=30)
+    assert (settings.charts_enabled, settings.charts_warm_at_start) == (False, False)
+
+
+NOT_A_NUMBER = "must be a number of seconds from 0 to 86400 (0: shared only while in flight)"
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        (
+            "cache_seconds = -1",
+            "must be 0 or more seconds (0: shared only while in flight), for example: cache_seconds = 60; got -1",
+        ),
+        (
+            "closed_cache_seconds = 86401",
+            "must be at most 86400 seconds (a day), for example: closed_cache_seconds = 600; got 86401",
+        ),
+        (
+            "realtime_cache_seconds = inf",
+            "must be at most 86400 seconds (a day), for example: realtime_cache_seconds = 5; got inf",
+        ),
+        # true is an int to Python (bool subclasses int): refused like any other value that is not a number
+        ("cache_seconds = true", f"{NOT_A_NUMBER}, for example: cache_seconds = 60; got True"),
+        ("cache_seconds = nan", f"{NOT_A_NUMBER}, for example: cache_seconds = 60; got nan"),
+        (
+            'departments_cache_seconds = "300"',
+            f"{NOT_A_NUMBER}, for example: departments_cache_seconds = 300; got '300'",
+        ),
+    ],
+)
+def test_a_bad_answer_age_names_the_key_what_is_wrong_and_an_example(tmp_path: Path, line: str, expected: str) -> None:
+    key = line.split(" = ")[0]
+    assert error(tmp_path, PAT_FILE + f"[analytics]\n{line}\n") == f"[analytics] {key} {expected}"
+
+
+@pytest.mark.parametrize(
+    ("table", "suggested"),
+    [
+        (
+            "[analytics]\ncache_second = 60\n",
+            "unknown key 'cache_second' in [analytics] (did you mean 'cache_seconds'?)",
+        ),
+        (
+            "[charts]\nwarm_on_start = false\n",
+            "unknown key 'warm_on_start' in [charts] (did you mean 'warm_at_start'?)",
+        ),
+    ],
+)
+def test_an_unknown_key_in_analytics_or_charts_suggests_the_right_one(
+    tmp_path: Path, table: str, suggested: str
+) -> None:
+    assert error(tmp_path, PAT_FILE + table).startswith(suggested + "; known keys: ")
+
+
+def test_a_charts_switch_must_be_true_or_false(tmp_path: Path) -> None:
+    message = error(tmp_path, PAT_FILE + '[charts]\nenabled = "no"\n')
+    assert message == "[charts] enabled must be true or false, for example: enabled = true; got 'no'"

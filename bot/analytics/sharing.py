@@ -26,6 +26,7 @@ from typing import Any, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
 from bot.analytics.cache import Clock, Read, SharedCache, utc_now
+from bot.config import Settings
 from bot.errors import RateLimited
 
 log = logging.getLogger(__name__)
@@ -46,12 +47,25 @@ class AnalyticsSource(Protocol):
 
 @dataclass(frozen=True)
 class Ages:
-    """How many seconds an answer is kept, per kind of question (0: shared while in flight only)."""
+    """How many seconds an answer is kept, per kind of question (0: shared while in flight only).
 
-    analytics: float = 60.0  # overview, agent-overview, charts-data for a period that includes today
-    realtime: float = 5.0  # the real-time monitoring endpoints (live figures, alerts)
-    closed: float = 600.0  # any analytics question about a period that ended before today
-    departments: float = 300.0  # the department list
+    The defaults are the config's (`[analytics]`), so a layer built without settings (tools, benchmarks) keeps
+    answers exactly as long as a bot without a config file does."""
+
+    analytics: float = Settings.analytics_cache_seconds  # overview, agent-overview, charts-data incl. today
+    realtime: float = Settings.realtime_cache_seconds  # the real-time monitoring endpoints (live figures, alerts)
+    closed: float = Settings.closed_cache_seconds  # any analytics question about a period that ended before today
+    departments: float = Settings.departments_cache_seconds  # the department list
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Ages:
+        """The ages `[analytics]` sets (`bot.config` sits below this package, so it cannot build them itself)."""
+        return cls(
+            analytics=settings.analytics_cache_seconds,
+            realtime=settings.realtime_cache_seconds,
+            closed=settings.closed_cache_seconds,
+            departments=settings.departments_cache_seconds,
+        )
 
 
 @dataclass(frozen=True)
