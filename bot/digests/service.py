@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.analytics.service import AnalyticsService
-from bot.analytics.sharing import CoalescingSource
+from bot.analytics.sharing import Ages, CoalescingSource
 from bot.config import DigestEntry, Settings
 from bot.dates.grammar import DateRangeError, parse_range
 from bot.digests.content import Digest, build_digest
@@ -91,7 +91,9 @@ class Digests:
         self.rest = rest
         self.clock = clock
         if analytics is None:
-            source = CoalescingSource(rest, sleep=sleep, clock=clock, tz=settings.timezone)
+            source = CoalescingSource(
+                rest, sleep=sleep, clock=clock, tz=settings.timezone, ages=Ages.from_settings(settings)
+            )
             analytics = AnalyticsService(source, clock=clock, tz=settings.timezone)
         self.service = analytics
         self.source: CoalescingSource = analytics.source
