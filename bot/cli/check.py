@@ -9,7 +9,9 @@ It also says which live figures (`!now`, and the Real-time Monitoring lines of `
 server and account give, and why not the others — the edition and version from what the server answers
 (`bot.analytics.live`, rocketchat-live-ops.md §6) — and whether Rocket.Chat's reporting time zone
 (`Default_Timezone_For_Reporting`, rocketchat-analytics.md §3.1) is `[bot] timezone`: the server decides where
-days and hours begin, the bot names them.
+days and hours begin, the bot names them. A warning says when `[analytics]` keeps answers longer than
+Rocket.Chat's own cache would (60 s for the analytics endpoints, 5 s for the real-time ones): figures can then be
+older than the server would give them.
 """
 
 from __future__ import annotations
@@ -55,6 +57,7 @@ async def run_checks(
 ) -> list[Line]:
     lines = await _server_checks(settings, rest, clock)
     lines.append(check_state_file(settings))
+    lines += check_answer_ages(settings)
     if not any(line.topic in ("server", "login") and line.status == FAILED for line in lines):
         lines += await check_live(settings, rest, clock)
         lines.append(await check_reporting_zone(settings, rest))
@@ -141,6 +144,28 @@ async def check_reporting_zone(settings: Settings, rest: RestClient) -> Line:
             f"set Timezone for reporting to custom {ours} ([bot] timezone)",
         )
     return Line(WARNING, topic, f"Default_Timezone_For_Reporting is {str(mode)[:40]!r}, not a mode I know: {by_hand}")
+
+
+def check_answer_ages(settings: Settings) -> list[Line]:
+    """A warning for each [analytics] age longer than Rocket.Chat keeps the same answers itself (its `mem` cache,
+    rocketchat-analytics.md §2.1–2.2): the bot then shows figures older than asking the server would. Nothing
+    when they are within it (the defaults are): figures are then as fresh as the server gives them."""
+    lines: list[Line] = []
+    for key, seconds, server, whose, dated in (
+        ("cache_seconds", settings.analytics_cache_seconds, 60, "figures for a period that includes today", "HH:MM"),
+        ("realtime_cache_seconds", settings.realtime_cache_seconds, 5, "live figures (!now, alerts)", "HH:MM:SS"),
+    ):
+        if seconds > server:
+            lines.append(
+                Line(
+                    WARNING,
+                    f"[analytics] {key}",
+                    f"{seconds:g} s is longer than Rocket.Chat's own {server} s cache: {whose} can be up to "
+                    f"{seconds:g} s old, older than the server would give them (replies say 'as of {dated}'); "
+                    f"{key} = {server} keeps them as fresh as Rocket.Chat does",
+                )
+            )
+    return lines
 
 
 def check_state_file(settings: Settings) -> Line:

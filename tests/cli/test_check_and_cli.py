@@ -25,9 +25,9 @@ pytestmark = pytest.mark.anyio
 WORKDIR = tempfile.mkdtemp(prefix="analytics-bot-cli-")
 
 
-async def checks(document: dict[str, Any]) -> dict[str, Line]:
+async def checks(document: dict[str, Any], **overrides: Any) -> dict[str, Line]:
     async with Sandbox(document) as sb:
-        settings = Settings(url=sb.url, user_id="u-bot", auth_token=Secret(BOT_PAT))
+        settings = Settings(url=sb.url, user_id="u-bot", auth_token=Secret(BOT_PAT), **overrides)
         async with RestClient(settings) as rest:
             return {line.topic: line for line in await run_checks(settings, rest)}
 
@@ -61,6 +61,43 @@ async def test_check_on_an_account_without_the_permission() -> None:
 async def test_check_when_roles_are_readable() -> None:
     lines = await checks(small_workspace(Sandbox_Permissions={"view-full-other-user-info": ["admin", "bot"]}))
     assert lines["askers' roles"].status == OK
+
+
+async def test_check_warns_when_answers_are_kept_longer_than_rocket_chat_keeps_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An admin who raises [analytics] ages past Rocket.Chat's own cache is told what it costs; it is no failure."""
+    import argparse
+
+    from bot.cli import main
+
+    monkeypatch.setenv("RC_USER_ID", "u-bot")
+    monkeypatch.setenv("RC_AUTH_TOKEN", BOT_PAT)
+    async with Sandbox(small_workspace()) as sb:
+        config = tmp_path / "config.toml"
+        config.write_text(
+            f'[rocketchat]\nurl = "{sb.url}"\n[digests]\nstate_file = "{tmp_path / "state.sqlite3"}"\n'
+            "[analytics]\ncache_seconds = 120\nrealtime_cache_seconds = 7.5\n"
+        )
+        code = await asyncio.to_thread(main.check, argparse.Namespace(config=str(config)))
+    out = capsys.readouterr().out.splitlines()
+    assert code == 0
+    assert [line for line in out if "[analytics]" in line] == [
+        "warning  [analytics] cache_seconds: 120 s is longer than Rocket.Chat's own 60 s cache: figures for a period "
+        "that includes today can be up to 120 s old, older than the server would give them (replies say 'as of "
+        "HH:MM'); cache_seconds = 60 keeps them as fresh as Rocket.Chat does",
+        "warning  [analytics] realtime_cache_seconds: 7.5 s is longer than Rocket.Chat's own 5 s cache: live figures "
+        "(!now, alerts) can be up to 7.5 s old, older than the server would give them (replies say 'as of "
+        "HH:MM:SS'); realtime_cache_seconds = 5 keeps them as fresh as Rocket.Chat does",
+    ]
+
+
+async def test_check_says_nothing_of_ages_within_rocket_chats_own_cache() -> None:
+    lines = await checks(
+        small_workspace(), analytics_cache_seconds=60, realtime_cache_seconds=0, closed_cache_seconds=3600
+    )
+    assert not [topic for topic in lines if topic.startswith("[analytics]")]
+    assert lines["server"].status == OK  # the check did run
 
 
 async def bot_process(command: str, env: dict[str, str]) -> asyncio.subprocess.Process:
