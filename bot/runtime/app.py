@@ -105,7 +105,7 @@ class BotApp:
         self,
         settings: Settings,
         *,
-        http: httpx.AsyncClient | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
         clock: Clock = lambda: datetime.now(UTC),
         backoff: Callable[[], Iterator[float]] | None = None,
         router: Router | None = None,
@@ -115,7 +115,7 @@ class BotApp:
         self.settings = settings
         self.clock = clock
         check_default_ranges(settings, clock())
-        self.rest = RestClient(settings, http=http, clock=clock, sleep=sleep)
+        self.rest = RestClient(settings, transport=transport, clock=clock, sleep=sleep)
         if services is None:
             analytics = AnalyticsService(self.rest, clock=clock, tz=settings.timezone, sleep=sleep)  # shared by all
             services = Services(analytics, settings, clock)
@@ -411,6 +411,7 @@ class BotApp:
         """Import and warm matplotlib on a chart thread once connected, so no `!chart` imports it."""
         if await warm_up():
             gc.freeze()  # its import garbage lives as long as the process, like the start-up garbage
+            log.info("charts ready: matplotlib imported and warmed on the chart thread")
 
     async def wait_for_session(self, count: int) -> None:
         """Wait until `count` sessions have been established and caught up (tests, readiness probes)."""

@@ -13,6 +13,7 @@ import pytest
 from bot.errors import InvalidResponse, RateLimited
 from bot.rocketchat.rest import RestClient
 from bot.rocketchat.rooms import LivechatRoom, RoomFilter, RoomsForbidden, checked_room, room_pages
+from bot.rocketchat.transport import PooledTransport
 from bot.sandbox import Sandbox
 from tests.exports.harness import NOW, demo_settings, demo_workspace, exporting
 
@@ -34,15 +35,16 @@ async def read_all(rest: RestClient, which: RoomFilter, sleeps: list[float] | No
 async def test_pages_of_100_oldest_first_without_query_or_fields() -> None:
     sent: list[httpx.URL] = []
 
-    async def record(request: httpx.Request) -> None:
-        if request.url.path.endswith("/livechat/rooms"):
-            sent.append(request.url)
+    class Recording(PooledTransport):
+        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            if request.url.path.endswith("/livechat/rooms"):
+                sent.append(request.url)
+            return await super().handle_async_request(request)
 
     async with (
         Sandbox(demo_workspace(), clock=lambda: NOW) as sb,
-        httpx.AsyncClient(event_hooks={"request": [record]}) as http,
+        RestClient(demo_settings(sb), transport=Recording(connections=4)) as rest,
     ):
-        rest = RestClient(demo_settings(sb), http=http)
         rooms = await read_all(rest, OCTOBER)
         in_store = [r for r in sb.store.livechat_rooms() if OCTOBER.start <= r["ts"] <= OCTOBER.end]
     assert len(rooms) == len(in_store) > 300

@@ -148,8 +148,8 @@ def served(body: Any) -> RestClient:
     def handler(request: httpx.Request) -> httpx.Response:
         return httpx.Response(200, json=body)
 
-    http = httpx.AsyncClient(transport=httpx.MockTransport(handler))
-    return RestClient(Settings(url="http://rc.invalid", user_id="u", auth_token=Secret("t")), http=http)
+    settings = Settings(url="http://rc.invalid", user_id="u", auth_token=Secret("t"))
+    return RestClient(settings, transport=httpx.MockTransport(handler))
 
 
 QUEUED = {"_id": "i", "rid": "r", "status": "queued", "ts": "2026-11-18T10:00:00.000Z"}

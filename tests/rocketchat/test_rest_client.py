@@ -34,6 +34,7 @@ from bot.errors import (
 )
 from bot.rocketchat.ids import ID_ALPHABET, reply_id
 from bot.rocketchat.rest import CHARTS_ROUTES, NO_DATA, Identity, RestClient
+from bot.rocketchat.transport import PooledTransport
 from bot.sandbox import Sandbox
 from tests.sandbox.workspace import BOT_PAT, NOW, PASSWORD, small_workspace, worked_example
 
@@ -66,15 +67,19 @@ class Sleeps:
         self.delays.append(delay)
 
 
-class Recorder:
-    """An httpx client whose request hook records every path and query the RestClient sends."""
+class Recorder(httpx.AsyncBaseTransport):
+    """The bot's own transport, recording every path and query the RestClient sends."""
 
     def __init__(self) -> None:
         self.requests: list[httpx.URL] = []
-        self.http = httpx.AsyncClient(event_hooks={"request": [self.record]})
+        self.inner = PooledTransport(connections=4)
 
-    async def record(self, request: httpx.Request) -> None:
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         self.requests.append(request.url)
+        return await self.inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
 
     @property
     def paths(self) -> list[str]:
@@ -85,7 +90,7 @@ class GatewayTransport(httpx.AsyncBaseTransport):
     """A proxy in front of the sandbox that answers its 429s with a body naming no wait, keeping the headers."""
 
     def __init__(self) -> None:
-        self.inner = httpx.AsyncHTTPTransport()
+        self.inner = PooledTransport(connections=4)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         response = await self.inner.handle_async_request(request)
@@ -127,7 +132,7 @@ async def test_pat_login_checks_the_token_with_me(sb: Sandbox) -> None:
 
 async def test_password_login_happens_once_and_its_token_is_reused(sb: Sandbox) -> None:
     recorder = Recorder()
-    async with recorder.http, RestClient(password(sb), http=recorder.http) as client:
+    async with recorder, RestClient(password(sb), transport=recorder) as client:
         identity = await client.login()
         assert (identity.user_id, identity.username) == ("u-manager", "maria")
         assert "livechat-manager" in identity.roles
@@ -228,11 +233,11 @@ async def test_429_retry_after_comes_from_the_body_whatever_the_clock() -> None:
 
 
 async def test_429_retry_after_from_x_ratelimit_reset_and_the_injected_clock() -> None:
-    http = httpx.AsyncClient(transport=GatewayTransport())
+    gateway = GatewayTransport()
     async with (
-        http,
+        gateway,
         Sandbox(small_workspace(), clock=lambda: NOW) as sb,
-        RestClient(pat(sb), http=http, clock=lambda: NOW - timedelta(seconds=2.5)) as client,
+        RestClient(pat(sb), transport=gateway, clock=lambda: NOW - timedelta(seconds=2.5)) as client,
     ):
         sb.fault("me", status=429, retry_after_ms=7000, times=1)
         with pytest.raises(RateLimited) as caught:
@@ -290,9 +295,8 @@ async def test_a_page_that_is_not_rocket_chat_is_invalid_response() -> None:
             return httpx.Response(200, html="<html>Please sign in</html>")
         return httpx.Response(301, headers={"location": "https://chat.example.com" + request.url.path})
 
-    http = httpx.AsyncClient(transport=httpx.MockTransport(sso_portal))
     settings = Settings(url="http://chat.example.com", user_id="u-bot", auth_token=Secret(BOT_PAT))
-    async with http, RestClient(settings, http=http) as client:
+    async with RestClient(settings, transport=httpx.MockTransport(sso_portal)) as client:
         with pytest.raises(InvalidResponse, match="text/html"):
             await client.me()
         with pytest.raises(InvalidResponse, match=r"redirected .* https://chat\.example\.com"):
@@ -454,7 +458,7 @@ async def test_agent_overview_and_charts_on_the_worked_example(worked: Sandbox) 
 async def test_dates_go_out_as_days_only(worked: Sandbox) -> None:
     recorder = Recorder()
     evening = datetime(2024, 3, 5, 23, 30, tzinfo=UTC)
-    async with recorder.http, RestClient(pat(worked), http=recorder.http) as client:
+    async with recorder, RestClient(pat(worked), transport=recorder) as client:
         await client.overview("Conversations", evening, evening)
         await client.charts_data("Total_messages", evening, evening)
     overview, chart = recorder.requests
@@ -481,9 +485,9 @@ async def test_silent_success_is_bad_request_not_zeros(worked: Sandbox) -> None:
 async def test_charts_data_falls_back_to_the_doubled_path_and_remembers_it() -> None:
     recorder = Recorder()
     async with (
-        recorder.http,
+        recorder,
         Sandbox(worked_example(Sandbox_Charts_Data_Route="doubled")) as sb,
-        RestClient(pat(sb), http=recorder.http) as client,
+        RestClient(pat(sb), transport=recorder) as client,
     ):
         before = client.charts_route
         assert before is None
@@ -512,7 +516,7 @@ async def test_departments_and_managers_are_read_page_by_page() -> None:
         {"_id": f"u-m{n:03d}", "username": f"manager{n:03d}", "roles": ["livechat-manager", "user"]} for n in range(120)
     ]
     recorder = Recorder()
-    async with recorder.http, Sandbox(document) as sb, RestClient(pat(sb), http=recorder.http) as client:
+    async with recorder, Sandbox(document) as sb, RestClient(pat(sb), transport=recorder) as client:
         departments = await client.departments()
         assert [url.params["offset"] for url in recorder.requests] == ["0", "100", "200"]
         recorder.requests.clear()

@@ -126,8 +126,7 @@ class FakeServer:
 async def answer(server: FakeServer, text: str) -> str:
     """The reply to `text`, typed by a manager in a channel, with `server` standing in for Rocket.Chat."""
     settings = Settings(url=BASE, user_id="u-bot", auth_token=Secret("pat"))
-    async with httpx.AsyncClient(transport=httpx.MockTransport(server)) as http:
-        rest = RestClient(settings, http=http, clock=lambda: NOW)
+    async with RestClient(settings, transport=httpx.MockTransport(server), clock=lambda: NOW) as rest:
         services = Services(AnalyticsService(rest, clock=lambda: NOW), settings, lambda: NOW, pictures=False)
         access = Access(rest, allowed_users=frozenset({"maria"}))
         dispatcher = Dispatcher(build_router(settings), access, rest, services=services, clock=lambda: NOW)
@@ -302,8 +301,7 @@ async def test_the_good_bodies_are_answered() -> None:
 async def test_every_route_maps_an_unreadable_body_to_invalid_response(hostile: str) -> None:
     """Not just analytics: `_request` itself never lets a RecursionError or a non-finite number through."""
     settings = Settings(url=BASE, user_id="u-bot", auth_token=Secret("pat"))
-    async with httpx.AsyncClient(transport=httpx.MockTransport(lambda _: body(hostile))) as http:
-        rest = RestClient(settings, http=http)
+    async with RestClient(settings, transport=httpx.MockTransport(lambda _: body(hostile))) as rest:
         with pytest.raises(InvalidResponse):
             await rest.me()
         with pytest.raises(InvalidResponse):
@@ -323,9 +321,9 @@ async def test_a_server_that_pages_forever_is_invalid() -> None:
             return httpx.Response(503)
         return json_response({"departments": page, "count": 100, "offset": 0, "total": 10**12, "success": True})
 
-    async with httpx.AsyncClient(transport=httpx.MockTransport(endless)) as http:
+    async with RestClient(settings, transport=httpx.MockTransport(endless)) as rest:
         with pytest.raises(InvalidResponse, match="pages"):
-            await RestClient(settings, http=http).departments()
+            await rest.departments()
     assert calls <= 100
 
 
