@@ -84,7 +84,7 @@ async def ask(settings: Settings, text: str, *, as_json: bool = False, pictures:
 
     async with RestClient(settings) as rest:
         analytics = AnalyticsService(rest, tz=settings.timezone)
-        services = Services(analytics, settings, clock)
+        services = Services(analytics, settings, clock, pictures=settings.charts_enabled)
         reader = Reader(router, settings, Directory.of(analytics, rest, clock=clock), clock=clock)
         spec = None
         reading: Reading | None = None

@@ -31,6 +31,7 @@ import httpx
 from bot.alerts.runner import AlertRunner
 from bot.alerts.setup import start_alerts
 from bot.analytics.service import AnalyticsService
+from bot.analytics.sharing import Ages
 from bot.commands.alert import register_alert
 from bot.commands.analytics import Services, register_analytics
 from bot.commands.digest import register_digest
@@ -117,8 +118,11 @@ class BotApp:
         check_default_ranges(settings, clock())
         self.rest = RestClient(settings, transport=transport, clock=clock, sleep=sleep)
         if services is None:
-            analytics = AnalyticsService(self.rest, clock=clock, tz=settings.timezone, sleep=sleep)  # shared by all
-            services = Services(analytics, settings, clock)
+            # Shared by all; [analytics] sets how long each kind of answer is reused.
+            analytics = AnalyticsService(
+                self.rest, clock=clock, tz=settings.timezone, sleep=sleep, ages=Ages.from_settings(settings)
+            )
+            services = Services(analytics, settings, clock, pictures=settings.charts_enabled)
         self.router = router or build_router(settings)
         if isinstance(services, Services) and services.exports is None:
             # Listing conversations needs the asker's own view-livechat-rooms, whatever [access] adds.
@@ -401,7 +405,8 @@ class BotApp:
             # Start-up garbage (imports, config, the first catch-up) will live as long as the process: moving it
             # out of the collector's view keeps full collections short (bench/latency.py saw 22-40 ms pauses).
             gc.freeze()
-            if not isinstance(self.services, Services) or self.services.pictures:
+            pictures = not isinstance(self.services, Services) or self.services.pictures
+            if pictures and self.settings.charts_warm_at_start:
                 self._warming = asyncio.get_running_loop().create_task(self._warm_charts(), name="chart warm-up")
         async with self._session_change:
             self.sessions += 1
