@@ -259,6 +259,8 @@ def _share(value: float, low: float, high: float) -> float:
 
 def _width(text: str) -> int:
     """Columns `text` takes in a monospace font: wide East Asian characters count 2, combining marks 0."""
+    if text.isascii():  # the common case, at C speed: every ASCII character is one column
+        return len(text)
     return sum(0 if unicodedata.combining(ch) else 2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 

@@ -254,9 +254,10 @@ def _as_httpx(request: httpx.Request) -> Iterator[None]:
 
 
 class _Body(httpx.AsyncByteStream):
-    def __init__(self, stream: Any, request: httpx.Request) -> None:
+    def __init__(self, stream: Any, request: httpx.Request, release: Callable[[], None]) -> None:
         self._stream = stream
         self._request = request
+        self._release: Callable[[], None] | None = release
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
         with _as_httpx(self._request):
@@ -264,8 +265,13 @@ class _Body(httpx.AsyncByteStream):
                 yield part
 
     async def aclose(self) -> None:
-        with _as_httpx(self._request):
-            await self._stream.aclose()
+        try:
+            with _as_httpx(self._request):
+                await self._stream.aclose()
+        finally:
+            if self._release is not None:
+                self._release()
+                self._release = None
 
 
 class PooledTransport(httpx.AsyncBaseTransport):
@@ -285,6 +291,9 @@ class PooledTransport(httpx.AsyncBaseTransport):
             keepalive_expiry=KEEPALIVE_SECONDS,
             network_backend=network_backend if network_backend is not None else AsyncioBackend(),
         )
+        # Requests wait here, not in httpcore's queue: the pool re-scans every queued request against every
+        # connection on each request event, so a thousand queued sends cost quadratic CPU; here they cost none.
+        self._slots = asyncio.Semaphore(connections)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         assert isinstance(request.stream, httpx.AsyncByteStream)
@@ -296,12 +305,22 @@ class PooledTransport(httpx.AsyncBaseTransport):
             content=request.stream,
             extensions=request.extensions,
         )
-        with _as_httpx(request):
-            response = await self._pool.handle_async_request(core)
+        wait = request.extensions.get("timeout", {}).get("pool")
+        try:
+            async with asyncio.timeout(wait):
+                await self._slots.acquire()
+        except TimeoutError as exc:
+            raise httpx.PoolTimeout(f"no free connection within {wait} s", request=request) from exc
+        try:
+            with _as_httpx(request):
+                response = await self._pool.handle_async_request(core)
+        except BaseException:
+            self._slots.release()
+            raise
         return httpx.Response(
             status_code=response.status,
             headers=response.headers,
-            stream=_Body(response.stream, request),
+            stream=_Body(response.stream, request, self._slots.release),
             extensions=response.extensions,
         )
 

@@ -235,3 +235,45 @@ async def test_a_mock_transport_still_plugs_in() -> None:
     async with RestClient(settings("http://rc.invalid"), transport=httpx.MockTransport(handler)) as rest:
         await rest.me()
     assert calls == ["/api/v1/me"]
+
+
+async def test_a_failed_request_gives_its_socket_back() -> None:
+    """One socket: after a dropped connection and a cut answer, the next request still gets it (no slot leaks)."""
+    answers = iter(["silent", "cut", "json", "json"])
+
+    async def varied(seen: Seen, writer: asyncio.StreamWriter) -> None:
+        kind = next(answers)
+        if kind == "silent":
+            writer.transport.abort()  # the bot gave up already; the socket is gone
+        elif kind == "cut":
+            writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: 50\r\n\r\n{")
+            await writer.drain()
+            writer.transport.abort()
+        else:
+            await json_answer(seen, writer)
+
+    transport = PooledTransport(connections=1)
+    async with server(varied) as (url, seen), RestClient(settings(url), transport=transport) as rest:
+        for expected in (ConnectionLost, ConnectionLost):
+            with pytest.raises(expected):
+                await rest.me()
+        assert (await rest.me())["username"] == "analytics-bot"
+        assert (await rest.me())["username"] == "analytics-bot"
+    assert len(seen.heads) == 4
+
+
+async def test_a_request_waiting_for_a_socket_times_out_with_the_request_timeout() -> None:
+    held = asyncio.Event()
+
+    async def hold(seen: Seen, writer: asyncio.StreamWriter) -> None:
+        held.set()
+        await asyncio.Event().wait()  # never answers: the one socket stays busy
+
+    transport = PooledTransport(connections=1)
+    async with server(hold) as (url, _), RestClient(settings(url, timeout=0.05), transport=transport) as rest:
+        first = asyncio.ensure_future(rest.me())
+        await held.wait()
+        with pytest.raises(RequestTimeout, match="no answer from"):
+            await rest.me()  # never got the socket: the pool's wait is the request's timeout
+        with pytest.raises(RequestTimeout):
+            await first
