@@ -103,6 +103,8 @@ def is_label(value: Any) -> bool:
 
 
 def _printable(text: str) -> bool:
+    if text.isascii():  # the usual case, at C speed: only the ASCII controls (Cc) are unprintable there
+        return text.isprintable()
     return not any(unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp") for ch in text)
 
 
