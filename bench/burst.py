@@ -15,14 +15,12 @@ second `chat.sendMessage` with a reply's id as a repeat. It counts, server-side,
 the distinct analytics questions (route + query). This process reads the bot's CPU time and peak RSS (VmHWM)
 from /proc. The burst starts once the bot is ready: connected and, with the charts extra, charts warmed.
 
-    .venv/bin/python bench/burst.py [--sizes 100,1000,10000] [--sharing on|off|none] [--connections N]
-                                    [--send-slots N] [--profile FILE]
+    .venv/bin/python bench/burst.py [--sizes 100,1000,10000] [--sharing on|off|none] [--profile FILE]
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import math
 import os
@@ -32,7 +30,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from latency import BenchError, Child, bot_argv, child_env, cpu_seconds, load_average, rss_mb, run_guarded
+from latency import BenchError, Child, bot_argv, child_env, cpu_seconds, load_average, ready, rss_mb, run_guarded
 from watched_sandbox import ACCESS, ANALYTICS, BOT_TOKEN, BOT_USER_ID, workspace
 
 TARGETS = {"gets_per_question": 2.0, "last_reply_s_1000": 3.0}
@@ -58,15 +56,12 @@ async def one_size(n: int, data: str, tmp: str, args: argparse.Namespace, childr
     url = line.rsplit(" ", 1)[-1]
     env = child_env(RC_URL=url, RC_USER_ID=BOT_USER_ID, RC_AUTH_TOKEN=BOT_TOKEN)
     profile = f"{args.profile}.{n}" if args.profile else None
-    argv = bot_argv(sharing=args.sharing, connections=args.connections, send_slots=args.send_slots, profile=profile)
+    argv = bot_argv(sharing=args.sharing, profile=profile)
     bot = await Child.spawn("the bot", argv, env=env, cwd=tmp)
     children.append(bot)
     await bot.wait_for("connected (session", tag="err", limit=60)
     rss_idle = rss_mb(bot.proc.pid)
-    if importlib.util.find_spec("matplotlib") is not None:
-        # A burst meets a bot that has been up for a while (nine o'clock, not start-up): its chart thread has
-        # imported matplotlib (runtime/app.py), which would otherwise compete for the interpreter here.
-        await bot.wait_for("charts ready", tag="err", limit=60)
+    await ready(bot)  # a burst meets a bot that has been up a while (nine o'clock), its charts warmed
     cpu_bot, cpu_sandbox = cpu_seconds(bot.proc.pid), cpu_seconds(sandbox.proc.pid)
     result = await sandbox.request(f"burst {n} {30 + n * 0.02:g}", limit=60 + n * 0.05)
     result["bot_cpu_ms_per_command"] = (cpu_seconds(bot.proc.pid) - cpu_bot) * 1000 / n
@@ -111,7 +106,7 @@ def describe(r: dict[str, Any]) -> list[str]:
 async def run(args: argparse.Namespace) -> int:
     children: list[Child] = []
     results = []
-    argv = " ".join(bot_argv(sharing=args.sharing, connections=args.connections, send_slots=args.send_slots)[1:])
+    argv = " ".join(bot_argv(sharing=args.sharing)[1:])
     print(f"burst: sharing {args.sharing}; bot `{argv}`; load average {load_average()} on {os.cpu_count()} cores")
     with tempfile.TemporaryDirectory(prefix="burst-bench-") as tmp:
         data = Path(tmp) / "workspace.json"
@@ -132,10 +127,6 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--sizes", default="100,1000,10000", help="burst sizes, comma-separated")
     parser.add_argument("--sharing", choices=("on", "off", "none"), default="on")
-    parser.add_argument(
-        "--connections", type=int, default=0, help="the bot's REST pool: N connections, all kept alive (bot_process.py)"
-    )
-    parser.add_argument("--send-slots", type=int, default=0, help="replies posted at once (bench/bot_process.py)")
     parser.add_argument("--profile", metavar="FILE", help="run each bot under cProfile, stats to FILE.N")
     args = parser.parse_args()
     args.sizes = [int(s) for s in args.sizes.split(",")]

@@ -9,15 +9,17 @@ How: the sandbox runs in its own process (bench/watched_sandbox.py), which store
 and stamps the bot's reply when it is stored, so every latency is measured on one clock. For each variant, a
 fresh bot `--runs` times:
 
-- `warmed`: bench/bot_process.py --warm-charts, which imports and warms matplotlib on a chart thread once the
-  first realtime session is up (as `bot.replies.pictures.warm_up` is meant to be called at start); the
-  measurement starts after it logged "charts warmed";
-- `cold`: `python -m bot run` as shipped today, whose first chart imports matplotlib (on a chart thread).
+- `warmed`: `python -m bot run` as shipped, which imports and warms matplotlib on a chart thread once the first
+  realtime session is up (`[charts] warm_at_start`, the default); the measurement starts after it logged
+  "charts ready";
+- `cold`: the same with `[charts] warm_at_start = false`, whose first chart imports matplotlib (on a chart
+  thread).
 
 Each run: ten `!overview today` one after another (the baseline; after the first, its figures are shared),
 then `!chart frt last 30 days` and, 20 ms later, `!overview today`: the delay is that overview's latency minus
 the baseline median. Then the warmed bot gets 100 charts at once (seven metrics over several ranges) and its
-RSS is read once every picture is posted. Memory with no charts loaded: a bot as shipped, after connecting.
+RSS is read once every picture is posted. Memory with no charts loaded: a bot without the warm-up, after
+connecting.
 
     .venv/bin/python bench/charts.py [--runs 3] [--variants warmed,cold]
 """
@@ -35,7 +37,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from latency import Child, bot_argv, child_env, load_average, rss_mb, run_guarded, start_of
+from latency import NO_WARM_UP, Child, bot_argv, child_env, load_average, rss_mb, run_guarded, start_of
 from watched_sandbox import BOT_TOKEN, BOT_USER_ID, workspace
 
 TARGETS = {"delay_ms": 20.0, "rss_idle_mb": 45.0, "rss_charts_mb": 110.0, "start_s": 0.5}
@@ -49,6 +51,7 @@ RANGES = ("last 7 days", "last 30 days", "yesterday", "this month", "last week",
 class Setup:
     def __init__(self, tmp: str, data: str, children: list[Child]) -> None:
         self.tmp, self.data, self.children = tmp, data, children
+        self.connected = 0.0  # when the last bot started logged "connected"
 
     async def sandbox(self) -> tuple[Child, str]:
         served = str(SCRIPT.parent / "watched_sandbox.py")
@@ -61,9 +64,13 @@ class Setup:
         # Bytecode cached in a private folder (the first start fills it), as an installed bot reads it.
         cache = {"PYTHONPYCACHEPREFIX": str(Path(self.tmp) / "pycache"), "PYTHONDONTWRITEBYTECODE": None}
         env = child_env(RC_URL=url, RC_USER_ID=BOT_USER_ID, RC_AUTH_TOKEN=BOT_TOKEN, **cache)
-        bot = await Child.spawn("the bot", bot_argv(warm_charts=warmed), env=env, cwd=self.tmp)
+        no_warm_up = Path(self.tmp) / "no-warm-up.toml"
+        no_warm_up.write_text(NO_WARM_UP)
+        argv = bot_argv(config=None if warmed else str(no_warm_up))
+        bot = await Child.spawn("the bot", argv, env=env, cwd=self.tmp)
         self.children.append(bot)
         connected, _ = await bot.wait_for("connected (session", tag="err", limit=60)
+        self.connected = connected
         return bot, start_of(bot, connected).total
 
 
@@ -72,8 +79,8 @@ async def one_run(setup: Setup, *, warmed: bool) -> dict[str, Any]:
     bot, start = await setup.bot(url, warmed=warmed)
     result: dict[str, Any] = {"start_s": start, "rss_connected_mb": rss_mb(bot.proc.pid)}
     if warmed:
-        _, line = await bot.wait_for("charts warmed", tag="err", limit=60)
-        result["warm_up"] = line.split("charts warmed: ", 1)[1]
+        ready, _ = await bot.wait_for("charts ready", tag="err", limit=60)
+        result["warm_up"] = f"{ready - setup.connected:.2f} s after connecting"
     result["rss_ready_mb"] = rss_mb(bot.proc.pid)
     baseline = []
     for _ in range(10):
@@ -123,7 +130,7 @@ async def run(args: argparse.Namespace) -> int:
             await sandbox.stop()
             ok = idle <= TARGETS["rss_idle_mb"]
             print(
-                f"as shipped, no charts loaded: RSS after connecting {idle:.1f} MB (target ≤ "
+                f"no charts loaded (no warm-up): RSS after connecting {idle:.1f} MB (target ≤ "
                 f"{TARGETS['rss_idle_mb']:g}: {'PASS' if ok else 'MISS'}); start to subscribed {start:.3f} s"
             )
             for variant in args.variants.split(","):

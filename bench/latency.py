@@ -11,7 +11,7 @@ every command asks Rocket.Chat about today itself, as the floor does; closed per
 period are still kept, as before issue 10) and at most 1.0 with it on (the default, the bot as shipped: identical
 questions share one request and answers are kept up to 60 s, so most commands need no GET at all), p99 ratio at
 most 1.3; resident memory after connecting (no charts loaded) at most 45 MB; start to subscribed at most 0.5 s.
-`--sharing none` keeps nothing (each command also asks for the previous period; compare with `--floor-gets 2`).
+`--sharing none` keeps nothing (each command also asks for the week-earlier figures).
 (Earlier target, still printed: overhead over the floor at most 2 ms at p50.)
 
 How: the sandbox runs as its own process on 127.0.0.1, and so do the bot (`python -m bot run`) and the floor
@@ -33,8 +33,10 @@ the figures are noisy), the bot's resident memory, and whether matplotlib or num
 
 The sandbox caches each analytics query for 60 s as Rocket.Chat does (keyed by the query, not the caller);
 bot and floor share that cache, so nearly every measured GET is a cache hit (`--no-analytics-cache` makes
-every GET compute). `!overview` also asks for the previous period (for the deltas): `--floor-gets 2` gives
-the floor that second, concurrent GET too, which separates the bot's own cost from that design choice.
+every GET compute). `!overview conversations today` also needs today's hourly chart (changes are counted up
+to the same hour as the day a week earlier, whose figures are a closed period, kept): with sharing off the
+floor asks for it too (`--floor-gets 2`, the default then), so the ratio is the bot's own overhead; with
+sharing on the floor asks only the overview (`--floor-gets 1`), as a client without sharing would.
 
     .venv/bin/python bench/latency.py [--sharing on|off] [--commands 500] [--rate 50] [--floor-gets 1|2] [--dump F]
                                       [--profile F]
@@ -45,6 +47,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import importlib.util
 import json
 import math
 import os
@@ -64,6 +67,7 @@ import httpx
 from websockets.asyncio.client import ClientConnection, connect
 
 from bot.rocketchat.ids import ID_ALPHABET, ID_LENGTH, reply_id
+from bot.rocketchat.transport import PooledTransport
 
 HOST = "127.0.0.1"
 COMMAND = "!overview conversations today"
@@ -148,24 +152,47 @@ def ws_url_of(url: str) -> str:
 # --- the floor: the same hops, nothing else -------------------------------------------------------------
 
 
-async def floor_client(url: str, gets: int) -> None:
-    """Answer every `!overview` command in a floor room: one (or two, concurrent) GET, then the POST."""
-    headers = {"X-User-Id": FLOOR_USER_ID, "X-Auth-Token": FLOOR_TOKEN}
+async def floor_client(url: str, gets: int, http_kind: str) -> None:
+    """Answer every `!overview` command in a floor room: one GET (or the bot's two, concurrently), then the POST.
+
+    `http_kind` "client" sends with `httpx.AsyncClient` as it comes (the floor as issue 10 measured it: a
+    direct client using httpx the usual way); "transport" sends through the bot's own transport
+    (bot/rocketchat/transport.py, a third of the CPU per request), so the ratio shows only what the bot adds
+    above HTTP. With `gets == 2` the floor asks what the bot asks for `!overview conversations today` when it
+    keeps nothing about today: the overview and today's hourly chart (for the "counted until HH:00" change)."""
+    headers = {"X-User-Id": FLOOR_USER_ID, "X-Auth-Token": FLOOR_TOKEN, "Accept": "application/json"}
     rooms, seen = set(FLOOR_ROOMS), set[str]()
     tasks: set[asyncio.Task[None]] = set()
-    async with httpx.AsyncClient(base_url=f"{url}/api/v1", headers=headers, timeout=10.0) as http:
+    timeouts = httpx.Timeout(10.0).as_dict()
+    transport = PooledTransport(connections=10) if http_kind == "transport" else None
+    async with httpx.AsyncClient(headers=headers, timeout=10.0) as client:
+
+        async def call(method: str, route: str, **options: Any) -> Any:
+            if transport is None:
+                response = await client.request(method, f"{url}/api/v1/{route}", **options)
+            else:
+                request = httpx.Request(
+                    method, f"{url}/api/v1/{route}", headers=headers, extensions={"timeout": timeouts}, **options
+                )
+                response = await transport.handle_async_request(request)
+                try:
+                    await response.aread()
+                finally:
+                    await response.aclose()
+            return response.json() if response.status_code == 200 else None
 
         async def answer(message: dict[str, Any]) -> None:
-            today = datetime.now(UTC).date()  # the bot's default reporting zone is UTC too
-            days = [today, today - timedelta(days=1)][:gets]  # the bot also asks for the previous period
-            route = "livechat/analytics/overview"
-            responses = await asyncio.gather(
-                *(http.get(route, params={"name": "Conversations", "from": f"{d}", "to": f"{d}"}) for d in days)
-            )
-            rows = responses[0].json() if responses[0].status_code == 200 else []
+            today = f"{datetime.now(UTC).date()}"  # the bot's default reporting zone is UTC too
+            asks = [
+                call("GET", "livechat/analytics/overview", params={"name": "Conversations", "from": today, "to": today})
+            ]
+            if gets == 2:
+                chart = {"chartName": "Total_conversations", "start": today, "end": today}
+                asks.append(call("GET", "livechat/analytics/dashboards/charts-data", params=chart))
+            rows = (await asyncio.gather(*asks))[0] or []
             total = next((r.get("value") for r in rows if r.get("title") == "Total_conversations"), "?")
             reply = {"_id": reply_id(message["_id"]), "rid": message["rid"], "msg": f"{FLOOR_MARK} {total} today"}
-            await http.post("chat.sendMessage", json={"message": reply})
+            await call("POST", "chat.sendMessage", json={"message": reply})
 
         ws = await ddp_open(ws_url_of(url), FLOOR_TOKEN)
         print("ready", flush=True)
@@ -566,22 +593,16 @@ async def timed_exit(argv: list[str], env: dict[str, str], cwd: str) -> float:
         await child.stop()
 
 
-def bot_argv(
-    *,
-    sharing: str = "on",
-    warm_charts: bool = False,
-    connections: int = 0,
-    send_slots: int = 0,
-    profile: str | None = None,
-) -> list[str]:
-    """`python -m bot run` as shipped; through bench/bot_process.py when a benchmark switch is asked for."""
+def bot_argv(*, sharing: str = "on", profile: str | None = None, config: str | None = None) -> list[str]:
+    """`python -m bot run` as shipped; through bench/bot_process.py when sharing is switched off."""
     profiling = ["-m", "cProfile", "-o", profile] if profile else []
-    if sharing == "on" and not warm_charts and not connections and not send_slots:
-        return [sys.executable, *profiling, "-m", "bot", "run"]
-    switches = ["--sharing", sharing, *(["--warm-charts"] if warm_charts else [])]
-    switches += ["--connections", str(connections)] if connections else []
-    switches += ["--send-slots", str(send_slots)] if send_slots else []
-    return [sys.executable, *profiling, str(SCRIPT.parent / "bot_process.py"), *switches]
+    configured = ["--config", config] if config else []
+    if sharing == "on":
+        return [sys.executable, *profiling, "-m", "bot", "run", *configured]
+    return [sys.executable, *profiling, str(SCRIPT.parent / "bot_process.py"), "--sharing", sharing, *configured]
+
+
+NO_WARM_UP = "[charts]\nwarm_at_start = false\n"  # a start as measured: what connecting costs, charts apart
 
 
 async def start_bot(
@@ -592,13 +613,21 @@ async def start_bot(
     *,
     profile: str | None = None,
     sharing: str = "on",
+    config: str | None = None,
 ) -> tuple[Child, Start]:
     env = child_env(RC_URL=url, RC_USER_ID=BOT_USER_ID, RC_AUTH_TOKEN=BOT_TOKEN, **env_extra)
-    argv = bot_argv(sharing=sharing, profile=profile)
+    argv = bot_argv(sharing=sharing, profile=profile, config=config)
     child = await Child.spawn("the bot", argv, env=env, cwd=cwd)
     children.append(child)
     connected, _ = await child.wait_for("connected (session", tag="err", limit=30)
     return child, start_of(child, connected)
+
+
+async def ready(bot: Child) -> None:
+    """Wait until a bot with the charts extra has warmed matplotlib on its chart thread (runtime/app.py): the
+    steady state commands meet, not the first seconds after a start."""
+    if importlib.util.find_spec("matplotlib") is not None:
+        await bot.wait_for("charts ready", tag="err", limit=60)
 
 
 async def run(args: argparse.Namespace) -> int:
@@ -636,29 +665,30 @@ async def measure(args: argparse.Namespace, tmp: str, data: str, children: list[
     # "as checked out" then compiles every bot module. An installed bot (pip byte-compiles) or any second run
     # elsewhere reads cached bytecode: primed into a private PYTHONPYCACHEPREFIX, nothing is written to the repo.
     warm: dict[str, str | None] = {"PYTHONPYCACHEPREFIX": str(Path(tmp) / "pycache"), "PYTHONDONTWRITEBYTECODE": None}
-    cold_bot, cold = await start_bot(url, tmp, {"PYTHONDONTWRITEBYTECODE": "1"}, children, sharing=args.sharing)
+    no_warm_up = Path(tmp) / "no-warm-up.toml"
+    no_warm_up.write_text(NO_WARM_UP)
+    cold_bot, cold = await start_bot(url, tmp, {"PYTHONDONTWRITEBYTECODE": "1"}, children, config=str(no_warm_up))
     await cold_bot.stop()
-    priming_bot, _ = await start_bot(url, tmp, warm, children, sharing=args.sharing)  # fills the bytecode cache
+    priming_bot, _ = await start_bot(url, tmp, warm, children)  # fills the bytecode cache
+    await ready(priming_bot)  # matplotlib's bytecode too
     await priming_bot.stop()
     imports = "import bot.__main__ as m; m.build_parser(); import bot.cli.main, bot.runtime.app"
     interpreter = min([await timed_exit([py, "-c", "pass"], child_env(**warm), tmp) for _ in range(3)])
     imported = min([await timed_exit([py, "-c", imports], child_env(**warm), tmp) for _ in range(3)])
-    starts: list[Start] = []
-    for n in range(args.starts):
-        last = n == args.starts - 1
-        bot, start = await start_bot(
-            url, tmp, warm, children, profile=args.profile if last else None, sharing=args.sharing
-        )
-        starts.append(start)
-        if not last:
-            await bot.stop()
-    start = sorted(starts, key=lambda s: s.total)[len(starts) // 2]
-    rss_connected = rss_mb(bot.proc.pid)
-    libs = mapped(bot.proc.pid, "matplotlib", "numpy")
+    # Starts of the bot as shipped, without the chart warm-up that follows connecting: start to subscribed and
+    # the resident memory after connecting (the medians), and whether anything loaded matplotlib or numpy.
+    starts: list[tuple[Start, float, dict[str, bool]]] = []
+    for _ in range(args.starts):
+        started, start = await start_bot(url, tmp, warm, children, config=str(no_warm_up))
+        starts.append((start, rss_mb(started.proc.pid), mapped(started.proc.pid, "matplotlib", "numpy")))
+        await started.stop()
+    start, _, libs = sorted(starts, key=lambda s: s[0].total)[len(starts) // 2]
+    rss_connected = statistics.median(rss for _, rss, _ in starts)
+    libs = {name: any(found[name] for _, _, found in starts) for name in libs}
     checkout = "with bot/__pycache__" if (REPO / "bot" / "__pycache__").is_dir() else "no bot/__pycache__"
     print(
         f"start to subscribed: {start.total:.3f} s, median of {len(starts)} starts with cached bytecode ("
-        + ", ".join(f"{s.total:.3f}" for s in starts)
+        + ", ".join(f"{s.total:.3f}" for s, _, _ in starts)
         + f"); as checked out ({checkout}, PYTHONDONTWRITEBYTECODE=1): {cold.total:.3f} s"
     )
     print(
@@ -667,14 +697,19 @@ async def measure(args: argparse.Namespace, tmp: str, data: str, children: list[
         f"for reference (best of 3) `python -c pass` {interpreter:.3f} s, importing the bot {imported:.3f} s"
     )
     print(
-        f"resident memory after connecting: {rss_connected:.1f} MB (matplotlib "
-        f"{'LOADED' if libs['matplotlib'] else 'not loaded'}, numpy {'LOADED' if libs['numpy'] else 'not loaded'})"
+        f"resident memory after connecting: {rss_connected:.1f} MB, median of {len(starts)} ("
+        + ", ".join(f"{rss:.1f}" for _, rss, _ in starts)
+        + f"; matplotlib {'LOADED' if libs['matplotlib'] else 'not loaded'}, "
+        f"numpy {'LOADED' if libs['numpy'] else 'not loaded'})"
     )
+    # The bot whose latency is measured: the one being compared (--sharing), past its chart warm-up.
+    bot, _ = await start_bot(url, tmp, warm, children, profile=args.profile, sharing=args.sharing)
+    await ready(bot)
 
     # --- latency ------------------------------------------------------------------------------------
     floor = await Child.spawn(
         "the floor client",
-        [py, str(SCRIPT), "--floor-client", url, "--floor-gets", str(args.floor_gets)],
+        [py, str(SCRIPT), "--floor-client", url, "--floor-gets", str(args.floor_gets), "--floor-http", args.floor_http],
         env=child_env(**warm),
         cwd=tmp,
     )
@@ -727,7 +762,8 @@ def report(
     args: argparse.Namespace, result: Drive, start: Start, rss_connected: float, rss_after: float, libs: dict[str, bool]
 ) -> int:
     bot, floor = result.phases["bot"], result.phases["floor"]
-    hops = "GET overview (today) + POST" if args.floor_gets == 1 else "2 concurrent GETs (today, yesterday) + POST"
+    http = "httpx.AsyncClient" if args.floor_http == "client" else "the bot's HTTP transport"
+    hops = "GET overview (today)" if args.floor_gets == 1 else "GETs overview + hourly chart (today), concurrently,"
     print(
         f"{args.commands} commands `{COMMAND}` per side over its {len(BOT_ROOMS)} rooms, alternating bot/floor every "
         f"{args.block}, posted at {result.rate:.1f}/s (worst lag {result.lag_ms:.1f} ms)"
@@ -738,7 +774,7 @@ def report(
         "none": "none (every command asks Rocket.Chat everything)",
     }[args.sharing]
     print(f"bot: `{' '.join(bot_argv(sharing=args.sharing)[1:])}` (log level INFO), sharing {sharing}; floor: raw "
-          f"DDP + httpx doing {hops}")  # fmt: skip
+          f"DDP + {http} doing {hops} + POST")  # fmt: skip
     print("latency = reply seen by a separate realtime subscriber − just before the command's POST was sent")
     for phase in (bot, floor):
         print("\n".join(describe(phase)))
@@ -817,9 +853,12 @@ def main() -> int:
     parser.add_argument("--commands", type=int, default=500, help="commands per side (default 500)")
     parser.add_argument("--rate", type=float, default=50.0, help="commands per second (default 50)")
     parser.add_argument("--block", type=int, help="commands in a row to one side before switching (default: --rate)")
-    parser.add_argument("--floor-gets", type=int, choices=(1, 2), default=1,
-                        help="GETs per floor answer: 1 as the issue defines the floor, 2 as the bot asks (today and "
-                             "the previous period, concurrently)")  # fmt: skip
+    parser.add_argument("--floor-gets", type=int, choices=(1, 2),
+                        help="GETs per floor answer: 1 (the overview) or 2 (with today's hourly chart, as the bot "
+                             "asks keeping nothing about today); default: 1 with --sharing on, else 2")  # fmt: skip
+    parser.add_argument("--floor-http", choices=("client", "transport"), default="client",
+                        help="the floor's HTTP: httpx.AsyncClient (default, the issue's floor) or the bot's own "
+                             "transport (what the bot adds above HTTP)")  # fmt: skip
     parser.add_argument("--starts", type=int, default=3, help="bot starts with cached bytecode to time (default 3)")
     parser.add_argument("--no-analytics-cache", action="store_true", help="switch the sandbox's 60 s cache off")
     parser.add_argument("--dump", metavar="FILE", help="write per-command figures and the bot's log as JSON")
@@ -828,8 +867,9 @@ def main() -> int:
     args = parser.parse_args()
     if args.floor_client:
         with contextlib.suppress(KeyboardInterrupt):
-            asyncio.run(floor_client(args.floor_client, args.floor_gets))
+            asyncio.run(floor_client(args.floor_client, args.floor_gets, args.floor_http))
         return 0
+    args.floor_gets = args.floor_gets or (1 if args.sharing == "on" else 2)
     args.block = args.block or max(1, round(args.rate))
     if args.commands < 1 or args.rate <= 0 or args.starts < 1 or args.block < 1:
         parser.error("--commands, --block and --starts must be at least 1 and --rate positive")
