@@ -39,8 +39,11 @@ sandbox: $(DEMO_STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/sandbox_overview.py
+	$(BIN)/python bench/http_cost.py
 	$(BIN)/python bench/latency.py
+	$(BIN)/python bench/latency.py --sharing off
 	$(BIN)/python bench/burst.py
+	$(BIN)/python bench/charts.py
 	$(BIN)/python bench/chaos.py
 
 clean:

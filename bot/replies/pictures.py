@@ -16,6 +16,7 @@ import asyncio
 import importlib.util
 import io
 import math
+import sys
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -46,6 +47,7 @@ _RUNNING = "#a5c7fb"  # the same, paler: an hour or day still running, whose cou
 # (matplotlib keeps fonts per thread, and glibc a heap arena per thread: 100 charts on two threads ended
 # ~20 MB bigger than on one).
 RENDERERS = 1
+SWITCH_INTERVAL = 0.001  # seconds a thread may hold the GIL while another waits, once charts are drawn
 _pool: ThreadPoolExecutor | None = None
 _pool_lock = threading.Lock()
 _loaded = False  # matplotlib imported (on a worker thread)
@@ -81,6 +83,11 @@ def _renderers() -> ThreadPoolExecutor:
     global _pool
     with _pool_lock:
         if _pool is None:
+            # A drawing thread keeps the GIL until the interpreter's switch interval makes it let go (5 ms by
+            # default), and the event loop needs it back after every wait for the network: a command answered
+            # while a chart is drawn waited that long several times over (bench/charts.py, +10-27 ms). With
+            # 1 ms it gets the GIL back sooner; the interval only matters while threads compete for it.
+            sys.setswitchinterval(min(sys.getswitchinterval(), SWITCH_INTERVAL))
             _pool = ThreadPoolExecutor(max_workers=RENDERERS, thread_name_prefix="chart")
         return _pool
 

@@ -292,8 +292,10 @@ def test_looking_for_the_extra_does_not_import_it_and_warm_up_imports_it_on_a_ch
         from bot.replies import pictures
         assert pictures.charts_available() is True
         assert "matplotlib" not in sys.modules, "charts_available imported it"
+        assert sys.getswitchinterval() == 0.005  # the interpreter's default, while no chart thread exists
         assert asyncio.run(pictures.warm_up()) is True
         assert "matplotlib.figure" in sys.modules
+        assert sys.getswitchinterval() <= 0.001, "a drawing thread would keep the event loop waiting 5 ms"
         assert importers and all(name.startswith("chart") for name in importers), importers
         print("ok")
         """
