@@ -90,20 +90,43 @@ def decode_ejson(value: Any) -> Any:
         return value
     if len(value) == 1:
         ((key, inner),) = value.items()
-        if key == "$date":
-            return _date(inner)
-        if key == "$binary":
-            try:
-                return base64.b64decode(str(inner), validate=True)
-            except (binascii.Error, ValueError):
-                raise ProtocolError("a $binary value is not base64") from None
-        if key == "$InfNaN":
-            if inner not in (0, 1, -1) or isinstance(inner, bool):
-                raise ProtocolError(f"an $InfNaN must be 0, 1 or -1, got {inner!r}")
-            return math.nan if inner == 0 else math.copysign(math.inf, inner)
         if key == "$escape" and isinstance(inner, dict):
             return {k: decode_ejson(v) for k, v in inner.items()}
+        typed = _typed(key, inner)
+        if typed is not _PLAIN:
+            return typed
     return {k: decode_ejson(v) for k, v in value.items()}
+
+
+_PLAIN = object()  # `_typed`'s answer for an object that is no EJSON type
+
+
+def _typed(key: str, inner: Any) -> Any:
+    """The value of a one-key object `{key: inner}` that is an EJSON type (inner already decoded), or _PLAIN."""
+    if key == "$date":
+        return _date(inner)
+    if key == "$binary":
+        try:
+            return base64.b64decode(str(inner), validate=True)
+        except (binascii.Error, ValueError):
+            raise ProtocolError("a $binary value is not base64") from None
+    if key == "$InfNaN":
+        if inner not in (0, 1, -1) or isinstance(inner, bool):
+            raise ProtocolError(f"an $InfNaN must be 0, 1 or -1, got {inner!r}")
+        return math.nan if inner == 0 else math.copysign(math.inf, inner)
+    return _PLAIN
+
+
+def _object_hook(obj: dict[str, Any]) -> Any:
+    """`json.loads`' hook, called bottom-up on each object as it is read: EJSON decoding without a second walk
+    over the frame (a reply's frame carries its whole parsed-markdown tree). Not for `$escape`, whose inner keys
+    must stay literal: frames that name it go through `decode_ejson`."""
+    if len(obj) == 1:
+        ((key, inner),) = obj.items()
+        typed = _typed(key, inner)
+        if typed is not _PLAIN:
+            return typed
+    return obj
 
 
 def _date(ms: Any) -> datetime:
@@ -362,13 +385,14 @@ def _fields(frame: Mapping[str, Any]) -> Mapping[str, Any]:
 
 def parse(text: str | bytes) -> Event:
     """Parse one received frame; raise ProtocolError when it is not valid DDP."""
+    escaped = ('"$escape"' in text) if isinstance(text, str) else (b'"$escape"' in text)
     try:
-        raw = json.loads(text)
+        raw = json.loads(text) if escaped else json.loads(text, object_hook=_object_hook)
     except (ValueError, UnicodeDecodeError):
         raise ProtocolError(f"a frame is not JSON: {text!r:.200}") from None
     if not isinstance(raw, dict):
         raise ProtocolError(f"a frame is not a JSON object: {text!r:.200}")
-    frame = decode_ejson(raw)
+    frame = decode_ejson(raw) if escaped else raw
     kind = frame.get("msg")
     if (kind is None and "server_id" in frame) or kind == "server_id":
         return Greeting()

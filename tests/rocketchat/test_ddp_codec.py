@@ -5,6 +5,7 @@ Wire shapes are those of rocketchat-realtime-rest.md §1; the sample message is 
 
 from __future__ import annotations
 
+import json
 import math
 import random
 from datetime import UTC, datetime
@@ -260,6 +261,13 @@ def test_decode_ejson(wire: Any, value: Any) -> None:
     assert decoded == value
     if isinstance(value, datetime):
         assert decoded.tzinfo is UTC
+    # A received frame decodes the same way, whichever path parse() takes ($escape or not), str or bytes.
+    for text in (json.dumps({"msg": "result", "id": "1", "result": wire}), json.dumps({"msg": "result", "id": "1",
+                 "result": [wire, {"nested": wire}]}).encode()):  # fmt: skip
+        result = ddp.parse(text)
+        assert isinstance(result, ddp.Result)
+        expected = value if isinstance(text, str) else [value, {"nested": value}]
+        assert result.result == expected
 
 
 # --- Meteor errors -----------------------------------------------------------------------------------------
