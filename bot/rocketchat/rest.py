@@ -92,6 +92,8 @@ CONNECTIONS = 10
 # What every request says besides its own headers: JSON only, compressed when the server can (Rocket.Chat's
 # Express compresses JSON bodies; httpx decodes them), and which program asks, for the admin reading logs.
 _HEADERS = {"Accept": "application/json", "Accept-Encoding": "gzip, deflate", "User-Agent": "rocketchat-analytics-bot"}
+_ANONYMOUS = httpx.Headers(_HEADERS)
+_MAX_URLS = 256
 
 
 def _utc_now() -> datetime:
@@ -130,6 +132,8 @@ class RestClient:
         self._owns_transport = transport is None
         self._transport = transport if transport is not None else open_transport(self._base, connections=CONNECTIONS)
         self._timeouts = httpx.Timeout(settings.timeout).as_dict()
+        self._signed: tuple[Secret, httpx.Headers] | None = None  # the token and the headers that carry it
+        self._urls: dict[str, httpx.URL] = {}
         self._sleep = sleep
         self._clock = clock
         self._user_id = settings.user_id if settings.uses_token else None
@@ -391,13 +395,27 @@ class RestClient:
 
     # --- the boundary ----------------------------------------------------------------------------
 
-    async def _auth_headers(self) -> dict[str, str]:
+    async def _auth_headers(self) -> httpx.Headers:
+        """The headers of an authenticated request, built once per token (httpx normalises a header set on
+        every request it is given as a plain dict; a ready `httpx.Headers` is only copied)."""
         if self._token is None:
             async with self._login_lock:  # concurrent first calls share one login
                 if self._token is None:
                     await self._password_login()
         assert self._user_id is not None and self._token is not None
-        return {"X-User-Id": self._user_id, "X-Auth-Token": self._token.reveal()}
+        if self._signed is None or self._signed[0] is not self._token:
+            auth = {"X-User-Id": self._user_id, "X-Auth-Token": self._token.reveal()}
+            self._signed = (self._token, httpx.Headers(_HEADERS | auth))
+        return self._signed[1]
+
+    def _url(self, path: str) -> httpx.URL:
+        """The parsed URL of `path`, kept: parsing it again for every request was a tenth of a send's cost."""
+        url = self._urls.get(path)
+        if url is None:
+            if len(self._urls) >= _MAX_URLS:  # routes with ids in their path (rooms.media/{room}) come and go
+                self._urls.clear()
+            url = self._urls[path] = httpx.URL(self._base + path)
+        return url
 
     async def _object(self, method: str, route: str, **options: Any) -> Json:
         body = await self._request(method, route, **options)
@@ -409,11 +427,11 @@ class RestClient:
         """One call; `options` (params, json, files) go to httpx. Returns the decoded JSON of a success."""
         path = route if route.startswith("/") else f"/api/v1/{route}"
         endpoint = f"{method} {path}"
-        headers = _HEADERS | await self._auth_headers() if auth else _HEADERS
+        headers = await self._auth_headers() if auth else _ANONYMOUS
         timeout = self._settings.timeout
         try:
             request = httpx.Request(
-                method, self._base + path, headers=headers, extensions={"timeout": self._timeouts}, **options
+                method, self._url(path), headers=headers, extensions={"timeout": self._timeouts}, **options
             )
             response = await self._transport.handle_async_request(request)
             try:
