@@ -30,7 +30,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from latency import BenchError, Child, bot_argv, child_env, cpu_seconds, load_average, ready, rss_mb, run_guarded
+from latency import (
+    BenchError,
+    Child,
+    bot_argv,
+    child_env,
+    cpu_seconds,
+    load_average,
+    machine_speed,
+    ready,
+    rss_mb,
+    run_guarded,
+)
 from watched_sandbox import ACCESS, ANALYTICS, BOT_TOKEN, BOT_USER_ID, workspace
 
 TARGETS = {"gets_per_question": 2.0, "last_reply_s_1000": 3.0}
@@ -62,11 +73,13 @@ async def one_size(n: int, data: str, tmp: str, args: argparse.Namespace, childr
     await bot.wait_for("connected (session", tag="err", limit=60)
     rss_idle = rss_mb(bot.proc.pid)
     await ready(bot)  # a burst meets a bot that has been up a while (nine o'clock), its charts warmed
+    speed = machine_speed()
     cpu_bot, cpu_sandbox = cpu_seconds(bot.proc.pid), cpu_seconds(sandbox.proc.pid)
     result = await sandbox.request(f"burst {n} {30 + n * 0.02:g}", limit=60 + n * 0.05)
     result["bot_cpu_ms_per_command"] = (cpu_seconds(bot.proc.pid) - cpu_bot) * 1000 / n
     result["sandbox_cpu_ms_per_command"] = (cpu_seconds(sandbox.proc.pid) - cpu_sandbox) * 1000 / n
     result["bot_rss_idle_mb"] = rss_idle
+    result["machine_speed_ms"] = speed
     result["bot_rss_peak_mb"] = peak_rss_mb(bot.proc.pid)
     errors = [text for _, tag, text in bot.lines if tag == "err" and (" ERROR " in text or " WARNING " in text)]
     result["bot_warnings"] = len(errors)
@@ -94,7 +107,8 @@ def describe(r: dict[str, Any]) -> list[str]:
         f"{r['analytics_by_route']}; access {r['access']}; departments {r['departments']}",
         f"          bot CPU {r['bot_cpu_ms_per_command']:.2f} ms per command (sandbox "
         f"{r['sandbox_cpu_ms_per_command']:.2f}); bot RSS idle {r['bot_rss_idle_mb']:.1f} MB, peak "
-        f"{r['bot_rss_peak_mb']:.1f} MB",
+        f"{r['bot_rss_peak_mb']:.1f} MB; machine speed {r['machine_speed_ms']:.0f} ms (a fixed workload, lower "
+        "is faster)",
     ]
     others = {k: v for k, v in r["all_calls"].items() if not k.startswith(ANALYTICS) and k not in ACCESS}
     lines.append(f"          the bot's other requests: {others}; all REST requests (anyone's): {r['all_requests']}")
