@@ -16,8 +16,8 @@ code or token leaves this module (style-by-example.md §1, §7.11).
 - Bodies (shapes.py): JSON as JavaScript writes it, so `NaN`, `Infinity`, numbers past the float range and
   nesting deeper than the parser recurses are InvalidResponse like HTML or a truncated body; every analytics
   figure is checked against its documented format, so the analytics service only sees finite, bounded values.
-- 429 (§2.9): `retry_after` is the body's "You must wait N seconds" (relative to the server's clock, so skew
-  cannot distort it), else `x-ratelimit-reset` (epoch ms) minus the injected clock.
+- Failures (statuses.py): what each unsuccessful status means, with the permission or setting to fix; a 429
+  carries how long to wait, read against the injected clock.
 """
 
 from __future__ import annotations
@@ -25,7 +25,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
-import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -40,14 +39,11 @@ from bot.errors import (
     BadRequest,
     ConfigError,
     ConnectionLost,
-    Forbidden,
     InvalidResponse,
     NotFound,
     RateLimited,
     RequestTimeout,
     ServerError,
-    TransportError,
-    TwoFactorRequired,
 )
 from bot.rocketchat.shapes import (
     NO_DATA,
@@ -62,6 +58,7 @@ from bot.rocketchat.shapes import (
     objects_at,
     string_list,
 )
+from bot.rocketchat.statuses import failure
 from bot.rocketchat.transport import open_transport
 
 __all__ = ["CHARTS_ROUTES", "NO_DATA", "Identity", "RestClient"]
@@ -77,13 +74,6 @@ CHARTS_ROUTES = ("livechat/analytics/dashboards/charts-data", "livechat/livechat
 PAGE_SIZE = 100  # API_Upper_Count_Limit's default
 MAX_PAGES = 100  # 10,000 departments or managers; a server still paging past that is not answering sensibly
 SEND_BACKOFF = (0.5, 1.0, 2.0)  # pauses before the 2nd, 3rd and 4th attempt of a send
-DEFAULT_RETRY_AFTER = 60.0  # the limiter's default window, for a 429 that names no wait
-_WAIT = re.compile(r"wait (\d+(?:\.\d+)?) seconds")
-_PERMISSION_HINTS = (
-    ("livechat/department", "`view-livechat-departments` or `view-l-room`"),
-    ("livechat/rooms", "`view-livechat-rooms` (by default livechat-manager, livechat-monitor or admin)"),
-    ("livechat/", "`view-livechat-manager` (by default livechat-manager, livechat-monitor or admin)"),
-)
 _NOT_JSON = object()
 # Sockets kept to Rocket.Chat. httpcore's pool scans its connections (quadratically, for idle ones) on every
 # request event, so fewer is cheaper: 8 cost 0.80 ms of CPU per request, 16 cost 1.23 ms (bench/http_cost.py);
@@ -456,58 +446,7 @@ class RestClient:
                     f"{endpoint} answered {kind} that is not readable JSON: is {self._base} a Rocket.Chat workspace?"
                 )
             return body
-        raise self._error(endpoint, route, response, body)
-
-    def _error(self, endpoint: str, route: str, response: httpx.Response, body: Any) -> TransportError:
-        status = response.status_code
-        error = body.get("error") if isinstance(body, dict) else None
-        error_type = body.get("errorType") if isinstance(body, dict) else None
-        said = f": {str(error)[:200]}" if error else ""
-        if 300 <= status < 400:
-            where = response.headers.get("location", "elsewhere")
-            return InvalidResponse(f"{endpoint} was redirected (HTTP {status}) to {where}; check the url setting")
-        if status == 401 and route == "login":
-            if error == "totp-required":
-                return TwoFactorRequired(
-                    f"the password login of {self._settings.username!r} needs a two-factor code, which a bot cannot "
-                    "type: create a Personal Access Token with 'Ignore Two Factor Authentication' for this user "
-                    "and set RC_USER_ID + RC_AUTH_TOKEN instead of the password"
-                )
-            return AuthFailed(
-                f"Rocket.Chat refused the password login of {self._settings.username!r} (HTTP 401{said}): check "
-                "RC_USERNAME and RC_PASSWORD, or use a Personal Access Token"
-            )
-        if status == 401:
-            return AuthFailed(
-                f"Rocket.Chat refused the bot's credentials ({endpoint}: HTTP 401{said}): the token is wrong, "
-                "revoked or expired, or belongs to another user id; create a Personal Access Token for the service "
-                "account and set RC_USER_ID + RC_AUTH_TOKEN"
-            )
-        if status == 403:
-            hint = next((h for prefix, h in _PERMISSION_HINTS if route.startswith(prefix)), None)
-            needs = f"; the service account needs a role holding {hint}" if hint else ""
-            return Forbidden(f"{endpoint} is forbidden for the bot's account (HTTP 403{said}){needs}")
-        if status == 404:
-            return NotFound(f"{endpoint} does not exist on this server (HTTP 404{said})")
-        if status == 429:
-            wait = self._retry_after(error, response)
-            return RateLimited(f"{endpoint} is rate limited (HTTP 429); retry in {wait:g} s", wait)
-        if status >= 500:
-            return ServerError(f"{endpoint} failed on the server (HTTP {status}{said})")
-        return BadRequest(
-            f"{endpoint} was refused (HTTP {status}{said})",
-            error=error if isinstance(error, str | int) else None,
-            error_type=error_type if isinstance(error_type, str) else None,
-        )
-
-    def _retry_after(self, error: Any, response: httpx.Response) -> float:
-        found = _WAIT.search(error) if isinstance(error, str) else None
-        if found:
-            return float(found.group(1))
-        try:
-            return max(0.0, float(response.headers["x-ratelimit-reset"]) / 1000 - self._clock().timestamp())
-        except (KeyError, ValueError):
-            return DEFAULT_RETRY_AFTER
+        raise failure(endpoint, route, response, body, username=self._settings.username, now=self._clock())
 
 
 def _refuse_constant(name: str) -> Any:
