@@ -11,6 +11,12 @@ told) or `undeliverable` (Rocket.Chat refuses to take any message from the bot i
 
 Rows of finished commands are kept for a few days so a catch-up that reads old messages again knows
 them, then pruned.
+
+A row also keeps how the command was addressed (`addressed`: the prefix, a mention, plain words in a direct
+message, or a bare number answering the bot's question), because the same words are read differently by form:
+`!how many chats` is an exact command (and no such command), `@bot how many chats` a question. Without it a
+resumed command was read as if mentioned, so a prefixed one got a reading it never gets live. The values are
+those of the reader's `Addressed`, as plain strings: state/ sits below the reader and does not import it.
 """
 
 from __future__ import annotations
@@ -35,6 +41,17 @@ CREATE TABLE commands (
 );
 CREATE INDEX commands_by_status ON commands (status, posted_at);
 """
+ADDRESSED = ("prefix", "mention", "direct", "choice")  # bot.understanding.reader.Addressed's values
+# Schema 4. A fresh file runs it after SCHEMA too, so new and upgraded files have the same table, and SCHEMA
+# stays what upgrading a version 1 file creates. Rows written before it get NULL ("not recorded") rather than
+# a guessed form: a channel's command came with the prefix, a mention or as a number, a direct message's also as
+# plain words, and the text kept cannot tell which. NULL resumes such a row as earlier versions did (read as if
+# mentioned), which leaves a plain command exact and still answers a question; a guessed "prefix" would answer
+# every question with "I don't know the command".
+ADDRESSED_COLUMN = f"""
+ALTER TABLE commands ADD COLUMN addressed TEXT CHECK (addressed IN {ADDRESSED!r});
+"""
+_COLUMNS = "message_id, room_id, thread_id, room_type, sender, text, posted_at, status, attempts, addressed"
 
 PENDING, ANSWERED, EXPIRED, UNDELIVERABLE = "pending", "answered", "expired", "undeliverable"
 
@@ -50,6 +67,7 @@ class CommandRecord:
     posted_at: datetime
     status: str = PENDING
     attempts: int = 0
+    addressed: str | None = None  # one of ADDRESSED; None only for rows written before schema 4
 
 
 def _iso(value: datetime) -> str:
@@ -65,7 +83,7 @@ class Journal:
         """Insert as pending unless known; return the stored record (so a known one shows its status)."""
         db.execute(
             "INSERT OR IGNORE INTO commands (message_id, room_id, thread_id, room_type, sender, text, posted_at,"
-            " status, attempts, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?)",
+            " status, attempts, updated_at, addressed) VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?)",
             (
                 command.message_id,
                 command.room_id,
@@ -75,9 +93,10 @@ class Journal:
                 command.text,
                 _iso(command.posted_at),
                 _iso(now),
+                command.addressed,
             ),
         )
-        row = db.execute("SELECT * FROM commands WHERE message_id = ?", (command.message_id,)).fetchone()
+        row = db.execute(f"SELECT {_COLUMNS} FROM commands WHERE message_id = ?", (command.message_id,)).fetchone()
         return _record(row)
 
     @staticmethod
@@ -97,7 +116,7 @@ class Journal:
 
     @staticmethod
     def pending(db: sqlite3.Connection) -> list[CommandRecord]:
-        rows = db.execute("SELECT * FROM commands WHERE status = 'pending' ORDER BY posted_at").fetchall()
+        rows = db.execute(f"SELECT {_COLUMNS} FROM commands WHERE status = 'pending' ORDER BY posted_at").fetchall()
         return [_record(row) for row in rows]
 
     @staticmethod
@@ -113,7 +132,7 @@ class Journal:
 
 
 def _record(row: sqlite3.Row | tuple[object, ...]) -> CommandRecord:
-    message_id, room_id, thread_id, room_type, sender, text, posted_at, status, attempts, _updated, _reason = tuple(row)
+    message_id, room_id, thread_id, room_type, sender, text, posted_at, status, attempts, addressed = tuple(row)
     return CommandRecord(
         message_id=str(message_id),
         room_id=str(room_id),
@@ -124,4 +143,5 @@ def _record(row: sqlite3.Row | tuple[object, ...]) -> CommandRecord:
         posted_at=datetime.fromisoformat(str(posted_at)).astimezone(UTC),
         status=str(status),
         attempts=int(str(attempts)),
+        addressed=addressed if isinstance(addressed, str) else None,
     )

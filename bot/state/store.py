@@ -31,10 +31,11 @@ from pathlib import Path
 from bot.errors import BotError
 from bot.state.incidents import SCHEMA as INCIDENTS_SCHEMA
 from bot.state.incidents import AlertRecord, IncidentRecord, Incidents
+from bot.state.journal import ADDRESSED_COLUMN, CommandRecord, Journal
 from bot.state.journal import SCHEMA as COMMANDS_SCHEMA
-from bot.state.journal import CommandRecord, Journal
 
-SCHEMA_VERSION = 3  # 1: subscriptions and runs; 2: + the command journal; 3: + alerts and incidents
+# 1: subscriptions and runs; 2: + the command journal; 3: + alerts and incidents; 4: + how each command was addressed
+SCHEMA_VERSION = 4
 SECTIONS = ("conversations", "productivity", "departments", "agents", "trend")
 
 _SCHEMA = (
@@ -71,9 +72,11 @@ CREATE TABLE runs (
 """
     + COMMANDS_SCHEMA
     + INCIDENTS_SCHEMA
+    + ADDRESSED_COLUMN
 )
 # What upgrading a file of version N (the key) to N + 1 runs, inside the same transaction as the new version.
-_MIGRATIONS = {1: COMMANDS_SCHEMA, 2: INCIDENTS_SCHEMA}
+# A new file runs all of them after version 1's tables (above), so it is the same as an upgraded one.
+_MIGRATIONS = {1: COMMANDS_SCHEMA, 2: INCIDENTS_SCHEMA, 3: ADDRESSED_COLUMN}
 
 
 _INSERT_SUBSCRIPTION = (

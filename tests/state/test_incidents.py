@@ -9,6 +9,7 @@ from pathlib import Path
 
 from bot.state.incidents import OPEN, RESOLVED, AlertRecord, IncidentRecord
 from bot.state.store import SCHEMA_VERSION, State
+from tests.state.older import written_by_version
 
 NOW = datetime(2026, 11, 18, 9, 0, tzinfo=UTC)
 QUEUE = {"figure": "queue", "threshold": 5, "pending": 120}
@@ -70,13 +71,10 @@ def test_config_alerts_sync_by_name_keeping_incidents(tmp_path: Path) -> None:
 
 def test_a_version_2_file_is_upgraded_keeping_its_journal(tmp_path: Path) -> None:
     path = tmp_path / "s.sqlite3"
-    State(path).close()
-    db = sqlite3.connect(path)  # as the version before alerts left it
-    db.executescript("DROP TABLE incidents; DROP TABLE alerts; PRAGMA user_version = 2;")
-    db.close()
+    written_by_version(path, 2)  # as the version before alerts left it
     state = State(path)
     assert state.add_alert(alert()).id == 1
     state.close()
     db = sqlite3.connect(path)
-    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
+    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
     db.close()
