@@ -54,7 +54,7 @@ from bot.runtime.pipeline import Command, Drop, Pipeline
 from bot.state.journal import PENDING, CommandRecord
 from bot.state.store import State
 from bot.understanding.directory import Directory
-from bot.understanding.reader import Reader
+from bot.understanding.reader import Addressed, Reader
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
@@ -334,8 +334,9 @@ class BotApp:
             return True
         message = command.message
         record = CommandRecord(
-            message.id, message.rid, message.tmid, command.room_type, message.sender_username, command.text, message.ts
-        )
+            message.id, message.rid, message.tmid, command.room_type, message.sender_username, command.text, message.ts,
+            addressed=command.addressed.value if command.addressed is not None else None,
+        )  # fmt: skip
         return self.state.record_command(record, now=self.clock()).status == PENDING
 
     async def answered(self, command: Command) -> None:
@@ -347,7 +348,11 @@ class BotApp:
             self.state.finish_command(command.message.id, status, now=self.clock(), reason=reason[:500])
 
     def _resume_pending(self) -> None:
-        """Answer what an earlier run recorded but never got answered; past the deadline, say so once."""
+        """Answer what an earlier run recorded but never got answered; past the deadline, say so once.
+
+        Each command is rebuilt as it was addressed, so it is read as it would have been live: a prefixed one
+        stays exact, a mentioned one may be a question. A row from before the journal kept that (schema 4) has
+        none and is read as if mentioned, as it always was."""
         assert self.state is not None and self.identity is not None
         now = self.clock()
         for record in self.state.pending_commands():
@@ -372,7 +377,8 @@ class BotApp:
             )
             if self.pipeline is not None:
                 self.pipeline.mark_handled(record.message_id)
-            self.dispatcher.submit(Command(message, record.text, record.room_type), late=late)
+            addressed = Addressed(record.addressed) if record.addressed is not None else None
+            self.dispatcher.submit(Command(message, record.text, record.room_type, addressed), late=late)
 
     def on_notify(self, event: str, args: list[Any]) -> None:
         if event == "subscriptions-changed" and len(args) >= 2 and isinstance(args[1], dict):

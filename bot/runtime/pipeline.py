@@ -44,7 +44,7 @@ class Command:
     message: IncomingMessage
     text: str  # e.g. "overview last week"
     room_type: str
-    addressed: Addressed | None = None  # None when resumed from the journal, which keeps only the text
+    addressed: Addressed | None = None  # None when resumed from a journal row older than schema 4
 
     def question(self) -> Question:
         """The command as the reader sees it."""

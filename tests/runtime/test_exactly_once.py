@@ -224,3 +224,47 @@ async def test_a_command_waiting_to_retry_does_not_hold_up_the_others(sb: Sandbo
         resume.set()
         await replies.answer_to(waiting)
     assert len(replies.to(waiting)) == 1
+
+
+async def direct_room(poster: Poster) -> str:
+    room: str = (await poster.call("im.create", {"username": "analytics-bot"}))["room"]["rid"]
+    return room
+
+
+@pytest.mark.parametrize(
+    ("where", "text", "expected"),
+    [
+        # The prefix form is exact: `!how` is no command, and the asker is told so, not answered a reading.
+        (MANAGERS, "!how many chats last week", "I don't know the command `how`."),
+        ("dm", "!how many chats last week", "I don't know the command `how`."),
+        # A mention, or plain words in a direct message, may be a question: it is read.
+        (MANAGERS, "@analytics-bot how many chats last week", "I read this as `!overview conversations last week`"),
+        ("dm", "how many chats last week", "I read this as `!overview conversations last week`"),
+    ],
+)
+async def test_a_command_resumed_after_a_restart_is_read_as_it_was_addressed(
+    sb: Sandbox, http: httpx.AsyncClient, tmp_path: Path, where: str, text: str, expected: str
+) -> None:
+    """The journal kept only the text after the prefix or mention, so a restarted bot read every pending
+    command as if mentioned: `!how many chats last week`, exact when live ("I don't know the command `how`"),
+    was answered after a restart with a reading and an overview."""
+    replies = Replies(sb)
+    maria = await Poster.login(http, "maria")
+    room = await direct_room(maria) if where == "dm" else where
+    state = tmp_path / "state.sqlite3"
+    release = Gate()
+    async with started_bot(sb, state_file=state) as app:
+        await app.wait_for_session(1)
+        live = await replies.answer_to(await maria.post(room, text), within=10)
+        sb.fault("chat.sendMessage", hold=release)
+        command = await post_around(maria, room, text)
+        await reached(release)  # read, journaled and answered; the reply is held by the server
+        app.dispatcher.grace = 0.0  # stop with the command still pending
+    sb.clear_faults()
+    release.set()
+    async with started_bot(sb, state_file=state) as again:
+        await again.wait_for_session(1)
+        resumed = await replies.answer_to(command, within=10)
+    assert live["msg"].startswith(expected)
+    assert resumed["msg"].splitlines()[0] == live["msg"].splitlines()[0]
+    assert len(replies.to(command)) == 1
