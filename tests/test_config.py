@@ -264,10 +264,11 @@ def test_the_example_config_documents_every_key_and_loads() -> None:
     from pathlib import Path
 
     from bot import config
+    from bot.config.loading import _KEYS
 
     example = Path(__file__).parents[1] / "config.example.toml"
     text = example.read_text(encoding="utf-8")
-    for section, key in config._KEYS:
+    for section, key in _KEYS:
         assert f"[{section}]" in text
         assert f"{key} =" in text, f"config.example.toml does not document [{section}] {key}"
     settings = config.load_settings(example, env={"RC_USER_ID": "u1", "RC_AUTH_TOKEN": "t" * 20})

@@ -1,207 +1,37 @@
 """Settings from a TOML file plus environment overrides, checked once at start-up.
 
-Every problem raises ConfigError naming the key and showing a valid example, so a bad deployment
-fails before it connects. Secrets live in `Secret`, whose repr never shows the value, so a Settings
-object can be logged or shown in a traceback safely.
+Every problem raises ConfigError naming the key and showing a valid example, and every problem of a file is
+reported at once, so a bad deployment fails before it connects and one edit can fix it. One table (`_KEYS`)
+drives parsing, checking and messages.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import difflib
-import functools
 import json
 import math
 import os
 import tomllib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from bot.config.settings import DEFAULT_RANGES, AlertEntry, DigestEntry, Secret, Settings
+from bot.config.zones import UnknownTimeZone, zone_name
 from bot.errors import ConfigError
 
+__all__ = ["DEFAULT_PATH", "MAX_CACHE_SECONDS", "load_settings"]
+
 DEFAULT_PATH = Path("config.toml")
-# The range a command uses when none is typed ([dates] overview/chart/agents).
-DEFAULT_RANGES: tuple[tuple[str, str], ...] = (
-    ("overview", "today"),
-    ("chart", "last 7 days"),
-    ("agents", "last 7 days"),
-)
-
-
-# Real zones offered as examples when a region alone was named ("America"), first match wins.
-_EXAMPLE_ZONES = ("Europe/Berlin", "America/New_York", "Asia/Tokyo", "Australia/Sydney", "Africa/Lagos", "Etc/UTC")
-_MAX_ZONE_NAME = 64  # the longest IANA name has 32 characters; past this no lookup or suggestion is tried
-
-
-class UnknownTimeZone(ValueError):
-    """A zone name a person wrote that is not an IANA time zone. `reason` says what is wrong with it and
-    `suggestion` is a real zone (a close match when there is one); `explain` phrases both in the caller's own
-    notation (`tz=...` in chat, `timezone = "..."` in the config file), and the caller raises its own error type."""
-
-    def __init__(self, given: str, reason: str, suggestion: str) -> None:
-        self.given = given
-        self.reason = reason
-        self.suggestion = suggestion
-        super().__init__(self.explain(repr(given), repr(suggestion)))
-
-    def explain(self, given: str, suggestion: str) -> str:
-        return f"{given} {self.reason}; use an IANA name like {suggestion}"
-
-
-@functools.cache
-def _zones() -> frozenset[str]:
-    return frozenset(available_timezones())
-
-
-def zone_name(text: str) -> str:
-    """The IANA zone a person named (surrounding spaces ignored), or UnknownTimeZone.
-
-    Only names in the zone list are looked up: `ZoneInfo` treats its key as a file path, so a region
-    ("America"), an over-long name or a path ("../x") would raise IsADirectoryError, OSError or ValueError
-    instead of saying what is wrong.
-    """
-    name = text.strip()
-    if name in _zones():
-        try:
-            ZoneInfo(name)
-            return name
-        except (ZoneInfoNotFoundError, ValueError, OSError):
-            pass  # listed, yet its file cannot be read: refuse it like any other name
-    raise _unknown_zone(text)
-
-
-def _unknown_zone(text: str) -> UnknownTimeZone:
-    name = text.strip()
-    if len(name) > _MAX_ZONE_NAME:
-        return UnknownTimeZone(text, "is too long to be a time zone", _EXAMPLE_ZONES[0])
-    folded = name.casefold()
-    zones = sorted(z for z in _zones() if "/" in z or z == "UTC")  # suggest Area/City names, never "localtime"
-    same = [z for z in zones if z.casefold() == folded]
-    if same:
-        return UnknownTimeZone(text, "is not a time zone (names are case-sensitive)", same[0])
-    region = [z for z in zones if z.casefold().startswith(folded + "/")] if name else []
-    if region:
-        return UnknownTimeZone(
-            text, "is a region, not a time zone", next((z for z in _EXAMPLE_ZONES if z in region), region[0])
-        )
-    city = [z for z in zones if z.rsplit("/", 1)[-1].casefold() == folded.replace(" ", "_")]
-    close = city or difflib.get_close_matches(name, zones, n=1, cutoff=0.75)
-    return UnknownTimeZone(text, "is not a time zone", close[0] if close else _EXAMPLE_ZONES[0])
+_DIGEST_KEYS = {f.name for f in dataclasses.fields(DigestEntry)}
+_ALERT_KEYS = {f.name for f in dataclasses.fields(AlertEntry)}
 
 
 def _quoted(text: str) -> str:
     """A value as TOML writes it (a basic string; JSON's escapes are TOML's), for messages about the file."""
     return json.dumps(text, ensure_ascii=False)
-
-
-class Secret:
-    """A credential that prints as `***`; call `reveal()` where the value must go on the wire."""
-
-    __slots__ = ("_value",)
-
-    def __init__(self, value: str) -> None:
-        self._value = value
-
-    def reveal(self) -> str:
-        return self._value
-
-    def __repr__(self) -> str:
-        return "Secret('***')"
-
-    __str__ = __repr__
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Secret) and other._value == self._value
-
-    def __hash__(self) -> int:
-        return hash(self._value)
-
-
-@dataclass(frozen=True)
-class DigestEntry:
-    """One `[[digest]]` table as written; app.py turns it into a schedule (time, weekdays, zone checked there)."""
-
-    name: str
-    room: str
-    time: str = "09:00"
-    timezone: str | None = None  # default: [bot] timezone
-    weekdays: str = "mon-fri"
-    range: str = "yesterday"
-    sections: tuple[str, ...] = ("conversations", "productivity", "departments", "agents", "trend")
-    departments: tuple[str, ...] = ()
-    skip_when_empty: bool = False
-
-
-_DIGEST_KEYS = {f.name for f in dataclasses.fields(DigestEntry)}
-
-
-@dataclass(frozen=True)
-class AlertEntry:
-    """One `[[alert]]` table as written; the condition is read (and checked) by bot.alerts.grammar at start and
-    by `check`, as `!alert add` reads it, so the file and the chat accept the same sentences."""
-
-    name: str
-    room: str
-    condition: str = ""
-    department: str | None = None
-    notify: tuple[str, ...] = ()  # usernames; "@here"/"@all" only here, never from chat
-    recover: str | None = None
-    every: str | None = None
-
-
-_ALERT_KEYS = {f.name for f in dataclasses.fields(AlertEntry)}
-
-
-@dataclass(frozen=True)
-class Settings:
-    url: str
-    user_id: str | None = None
-    auth_token: Secret | None = None
-    username: str | None = None
-    password: Secret | None = None
-    timeout: float = 15.0
-    prefix: str = "!"
-    respond_to_bots: bool = False
-    catch_up_max_age: float = 600.0
-    answer_deadline: float = 900.0  # seconds after a command was posted within which it is retried until answered
-    concurrency: int = 8
-    timezone: str = "UTC"
-    allowed_users: frozenset[str] = field(default_factory=frozenset)
-    allowed_roles: frozenset[str] = field(default_factory=frozenset)
-    rooms: frozenset[str] = field(default_factory=frozenset)
-    permission: str = "view-livechat-manager"
-    role_cache_seconds: float = 60.0
-    ping_interval: float = 20.0
-    silence_timeout: float = 35.0
-    log_level: str = "INFO"
-    date_order: str | None = None
-    week_start: str = "monday"
-    max_days: int = 366
-    default_ranges: tuple[tuple[str, str], ...] = DEFAULT_RANGES
-    digests: tuple[DigestEntry, ...] = ()
-    alerts: tuple[AlertEntry, ...] = ()
-    alert_interval: float = 30.0  # seconds between evaluations of the alerts (one read per figure each time)
-    state_file: str = "state.sqlite3"
-    digest_grace: float = 7200.0  # seconds after the scheduled time a late digest may still be posted
-    buttons: bool = True  # follow-up buttons under !overview, !chart and !agents replies
-    export_visitor_details: bool = False  # visitor name and phone in conversation exports (personal data)
-    export_max_file_bytes: int = 104857600  # upload limit when the server does not publish FileUpload_MaxFileSize
-    # How long an answer from Rocket.Chat is reused, per kind of question (`bot.analytics.sharing.Ages`, whose
-    # defaults these are); 0: shared only while in flight. No longer than Rocket.Chat's own cache by default.
-    analytics_cache_seconds: float = 60.0  # a period that includes today (Rocket.Chat's mem cache: 60 s)
-    realtime_cache_seconds: float = 5.0  # the real-time monitoring endpoints (Rocket.Chat: 5 s)
-    closed_cache_seconds: float = 600.0  # a period that ended before today: its figures no longer move
-    departments_cache_seconds: float = 300.0  # the department list
-    charts_enabled: bool = True  # chart pictures when the charts extra (matplotlib) is installed
-    charts_warm_at_start: bool = True  # import and warm matplotlib on the chart thread once connected
-
-    @property
-    def uses_token(self) -> bool:
-        return self.user_id is not None and self.auth_token is not None
 
 
 # (section, key) -> (Settings field, kind, example). One table drives parsing, checking and messages.
