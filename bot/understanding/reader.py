@@ -62,7 +62,7 @@ class Addressed(Enum):
 @dataclass(frozen=True)
 class Question:
     text: str  # without prefix or mention
-    addressed: Addressed | None  # None: not known (resumed from the journal, which keeps only the text)
+    addressed: Addressed | None  # None: not known (resumed from a journal row older than state schema 4)
     room_id: str
     asker: str
     message_id: str
