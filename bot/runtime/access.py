@@ -5,7 +5,11 @@ them in Rocket.Chat themselves. The default rule is the analytics endpoints' own
 `view-livechat-manager`, resolved through the live role mapping (`permissions.listAll`; admins can
 change it). The asker's roles come from `users.info`, which shows other users' roles only to holders
 of `view-full-other-user-info`; without it, the bot falls back to the livechat manager list, which
-`view-livechat-manager` may read (rocketchat-analytics.md §2.5). Config can add users and roles.
+`view-livechat-manager` may read (rocketchat-analytics.md §2.5). Being on that list proves only the
+livechat-manager role, so it lets an asker through only while the mapping gives that role the permission
+checked (an admin may have taken it away; exports check `view-livechat-rooms`). Livechat monitors hold both
+permissions by default but are on no list the bot can read, so with hidden roles they are refused unless
+config names them. Config can add users and roles.
 """
 
 from __future__ import annotations
@@ -18,6 +22,10 @@ from typing import Protocol
 from bot.analytics.cache import SharedCache
 
 log = logging.getLogger(__name__)
+
+# The role whose holders `livechat/users/manager` lists
+# (findManagers, from apps/meteor/app/livechat/imports/server/rest/users.ts).
+LIVECHAT_MANAGER = "livechat-manager"
 
 
 class RoleSource(Protocol):
@@ -77,5 +85,9 @@ class Access:
         roles = await self._asker_roles(username)
         if roles is not None:
             return bool(roles & await self.granting_roles())
-        # Roles hidden from the service account: livechat managers hold the permission by default.
+        # Roles hidden from the service account: the manager list shows who has the livechat-manager role,
+        # which is worth something only while that role holds the permission. Asked first, so a refusal
+        # costs no look at a list the service account may no longer be allowed to read.
+        if LIVECHAT_MANAGER not in await self.granting_roles():
+            return False
         return username in await self._manager_names()

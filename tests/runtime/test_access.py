@@ -73,6 +73,34 @@ async def test_hidden_roles_fall_back_to_the_manager_list(hidden_roles: tuple[Sa
     assert await access.may_view("olivia") is True
 
 
+@pytest.mark.parametrize("permission", ["view-livechat-manager", "view-livechat-rooms"])
+async def test_hidden_roles_a_listed_manager_is_refused_once_the_role_loses_the_permission(
+    hidden_roles: tuple[Sandbox, RestClient], permission: str
+) -> None:
+    """The manager list proves only the livechat-manager role: it counts only while that role holds the permission."""
+    sb, rest = hidden_roles
+    # An admin took the permission from livechat-manager; the service account keeps it through its bot role.
+    sb.store.settings["Sandbox_Permissions"] = {permission: ["admin", "livechat-monitor", "bot"]}
+    access = Access(rest, permission=permission, allowed_users=frozenset({"olivia"}))
+    assert await access.may_view("maria") is False  # still on livechat/users/manager
+    assert await access.may_view("olivia") is True  # named in config: unaffected
+
+
+async def test_hidden_roles_a_listed_manager_is_refused_a_permission_the_role_never_held(
+    hidden_roles: tuple[Sandbox, RestClient],
+) -> None:
+    _, rest = hidden_roles
+    assert await Access(rest, permission="view-privileged-setting").may_view("maria") is False  # admin only
+
+
+async def test_configured_roles_still_count_for_the_manager_list(hidden_roles: tuple[Sandbox, RestClient]) -> None:
+    sb, rest = hidden_roles
+    sb.store.settings["Sandbox_Permissions"] = {"view-livechat-manager": ["admin", "bot"]}
+    access = Access(rest, allowed_roles=frozenset({"livechat-manager"}))
+    assert await access.may_view("maria") is True
+    assert await access.may_view("jane") is False
+
+
 async def test_role_changes_apply_after_the_cache_expires(visible_roles: tuple[Sandbox, RestClient]) -> None:
     sb, rest = visible_roles
     clock = Clock()
@@ -105,6 +133,7 @@ async def test_concurrent_misses_share_one_request_each(hidden_roles: tuple[Sand
     assert await decided == [True, False, False, False] * 25
     assert requests["users.info"] == 4  # one per asker, not per command
     assert requests["livechat/users/:type"] == 1  # roles hidden: one look at the manager list for all
+    assert requests["permissions.listAll"] == 1  # and one at whether livechat-manager holds the permission
 
 
 async def test_concurrent_misses_of_the_mapping_share_one_request(visible_roles: tuple[Sandbox, RestClient]) -> None:
