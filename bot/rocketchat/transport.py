@@ -53,6 +53,7 @@ class _Protocol(asyncio.Protocol):
         self.reading: asyncio.Future[None] | None = None
         self.draining: asyncio.Future[None] | None = None
         self.paused = False  # the transport asked us to stop writing
+        self.held = False  # we asked the transport to stop reading (too much unread)
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
@@ -60,8 +61,9 @@ class _Protocol(asyncio.Protocol):
 
     def data_received(self, data: bytes) -> None:
         self.buffer += data
-        if len(self.buffer) > _HIGH_WATER and self.transport is not None:
+        if len(self.buffer) > _HIGH_WATER and self.transport is not None and not self.held:
             self.transport.pause_reading()
+            self.held = True
         _wake(self.reading)
 
     def eof_received(self) -> bool:
@@ -117,8 +119,9 @@ class _Stream(httpcore.AsyncNetworkStream):
         if protocol.buffer:
             data = bytes(protocol.buffer[:max_bytes])
             del protocol.buffer[:max_bytes]
-            if len(protocol.buffer) <= _HIGH_WATER // 4 and not protocol.eof:
+            if protocol.held and len(protocol.buffer) <= _HIGH_WATER // 4 and not protocol.eof:
                 self._transport.resume_reading()
+                protocol.held = False
             return data
         if protocol.error is not None:
             raise httpcore.ReadError(str(protocol.error) or type(protocol.error).__name__)

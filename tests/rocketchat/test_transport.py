@@ -23,6 +23,7 @@ import trustme
 
 from bot.config import Secret, Settings
 from bot.errors import ConnectionLost, RequestTimeout
+from bot.rocketchat import transport as transport_module
 from bot.rocketchat.rest import RestClient
 from bot.rocketchat.transport import AsyncioBackend, PooledTransport, environment_proxy, open_transport
 
@@ -277,3 +278,46 @@ async def test_a_request_waiting_for_a_socket_times_out_with_the_request_timeout
             await rest.me()  # never got the socket: the pool's wait is the request's timeout
         with pytest.raises(RequestTimeout):
             await first
+
+
+class Held(asyncio.Transport):
+    """A socket that records when it is told to stop and start reading."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls: list[str] = []
+
+    def pause_reading(self) -> None:
+        self.calls.append("pause")
+
+    def resume_reading(self) -> None:
+        self.calls.append("resume")
+
+    def is_closing(self) -> bool:
+        return False
+
+
+async def test_reading_stops_while_too_much_is_unread_and_starts_again() -> None:
+    """An answer arriving faster than it is read is held at the socket (memory stays bounded), not dropped."""
+    socket, protocol = Held(), transport_module._Protocol()
+    protocol.connection_made(socket)
+    stream = transport_module._Stream(socket, protocol)
+    sent = bytes(range(256)) * 4096  # 1 MiB in 16 pieces, nothing read in between
+    for piece in range(16):
+        protocol.data_received(sent[piece * 65536 : (piece + 1) * 65536])
+    assert socket.calls == ["pause"]  # once, past 256 KiB unread
+    received = b""
+    while len(received) < len(sent):
+        received += await stream.read(65536)
+    assert received == sent and socket.calls == ["pause", "resume"]
+
+
+async def test_a_large_answer_is_read_whole() -> None:
+    """An answer bigger than what the transport buffers before it stops reading (export pages, long lists)."""
+    rooms = [{"_id": f"r{i}", "fname": "x" * 200} for i in range(5000)]  # about 1.2 MB of JSON
+
+    async def big(seen: Seen, writer: asyncio.StreamWriter) -> None:
+        await json_answer(seen, writer, {"rooms": rooms, "success": True})
+
+    async with server(big) as (url, _), RestClient(settings(url)) as rest:
+        assert (await rest.get_object("livechat/rooms"))["rooms"] == rooms
