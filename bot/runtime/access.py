@@ -20,12 +20,21 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 from bot.analytics.cache import SharedCache
+from bot.errors import TransportError
 
 log = logging.getLogger(__name__)
 
 # The role whose holders `livechat/users/manager` lists
 # (findManagers, from apps/meteor/app/livechat/imports/server/rest/users.ts).
 LIVECHAT_MANAGER = "livechat-manager"
+
+# Who holds the two permissions the bot checks on a fresh install (upsertPermissions' table,
+# apps/meteor/app/authorization/server/constant/permissions.ts). Assumed only while permissions.listAll
+# cannot be read and no earlier answer of it is known.
+DEFAULT_GRANTS: dict[str, frozenset[str]] = {
+    "view-livechat-manager": frozenset({"livechat-manager", "livechat-monitor", "admin"}),
+    "view-livechat-rooms": frozenset({"livechat-manager", "livechat-monitor", "admin"}),
+}
 
 
 class RoleSource(Protocol):
@@ -58,16 +67,34 @@ class Access:
         self.clock = clock
         self._lists: SharedCache[frozenset[str]] = SharedCache(clock=clock)  # the mapping, the manager list
         self._roles: SharedCache[frozenset[str] | None] = SharedCache(clock=clock, max_entries=5000)
+        self._last_granting: frozenset[str] | None = None  # the mapping's last answer, however old
 
     async def granting_roles(self) -> frozenset[str]:
-        """Roles that hold the permission now, plus the configured extra roles."""
+        """Roles that hold the permission now, plus the configured extra roles.
+
+        `permissions.listAll` needs only a login (apps/meteor/app/api/server/v1/permissions.ts), so failing to
+        read it is an outage, not a refusal. Meanwhile the last mapping read stands in, older than `ttl` or not,
+        since it holds the admins' changes; before any, Rocket.Chat's defaults for the two permissions the bot
+        checks. Another permission has no default to assume: the error reaches the asker as the outage answer.
+        A stand-in is never kept, so the next asker reads the mapping again.
+        """
 
         async def load() -> frozenset[str]:
             mapping = await self.source.permission_roles()
             return mapping.get(self.permission, frozenset())
 
-        granting = await self._lists.get("mapping", load, age=self.ttl)
-        return granting.value | self.allowed_roles
+        try:
+            granting = (await self._lists.get("mapping", load, age=self.ttl)).value
+        except TransportError as exc:
+            known = self._last_granting
+            stand_in = known if known is not None else DEFAULT_GRANTS.get(self.permission)
+            if stand_in is None:
+                raise
+            source = "the last mapping read" if known is not None else "Rocket.Chat's default grants"
+            log.warning("cannot read permissions.listAll (%s); deciding %s by %s", exc, self.permission, source)
+            return stand_in | self.allowed_roles
+        self._last_granting = granting
+        return granting | self.allowed_roles
 
     async def _asker_roles(self, username: str) -> frozenset[str] | None:
         return (await self._roles.get(username, lambda: self.source.user_roles(username), age=self.ttl)).value

@@ -9,9 +9,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.config import Secret, Settings
+from bot.errors import ServerError
 from bot.rocketchat.rest import RestClient
 from bot.runtime.access import Access
 from bot.sandbox import Sandbox
+from bot.sandbox.api import RouteFault
 from tests.analytics.counting import Requests
 from tests.sandbox.workspace import BOT_PAT, small_workspace
 
@@ -99,6 +101,41 @@ async def test_configured_roles_still_count_for_the_manager_list(hidden_roles: t
     access = Access(rest, allowed_roles=frozenset({"livechat-manager"}))
     assert await access.may_view("maria") is True
     assert await access.may_view("jane") is False
+
+
+@pytest.mark.parametrize("permission", ["view-livechat-manager", "view-livechat-rooms"])
+async def test_an_unreadable_mapping_falls_back_to_rocket_chats_defaults(
+    hidden_roles: tuple[Sandbox, RestClient], permission: str
+) -> None:
+    sb, rest = hidden_roles
+    sb.api.faults.append(RouteFault("permissions.listAll", status=500))
+    access = Access(rest, permission=permission)
+    assert await access.may_view("maria") is True  # livechat-manager holds both by default
+    assert await access.may_view("jane") is False
+
+
+async def test_an_unreadable_mapping_keeps_the_last_one_read(hidden_roles: tuple[Sandbox, RestClient]) -> None:
+    sb, rest = hidden_roles
+    clock = Clock()
+    sb.store.settings["Sandbox_Permissions"] = {"view-livechat-manager": ["admin", "bot"]}
+    access = Access(rest, ttl=60, clock=clock)
+    assert await access.may_view("maria") is False
+    sb.api.faults.append(RouteFault("permissions.listAll", status=500))
+    clock.now += timedelta(seconds=61)
+    assert await access.may_view("maria") is False  # the admin's change, not the defaults
+    sb.api.faults.clear()
+    sb.store.settings["Sandbox_Permissions"] = {}
+    assert await access.may_view("maria") is True  # read again once the server answers
+
+
+async def test_an_unreadable_mapping_of_another_permission_is_an_error(
+    visible_roles: tuple[Sandbox, RestClient],
+) -> None:
+    """No default is assumed for a permission the bot does not know: the asker gets the outage answer."""
+    sb, rest = visible_roles
+    sb.api.faults.append(RouteFault("permissions.listAll", status=500))
+    with pytest.raises(ServerError):
+        await Access(rest, permission="view-livechat-triggers").may_view("maria")
 
 
 async def test_role_changes_apply_after_the_cache_expires(visible_roles: tuple[Sandbox, RestClient]) -> None:
