@@ -264,6 +264,16 @@ class Api:
                 return route, params
         raise failure("Resource not found", status=404)
 
+    def caller(self, request: Request) -> Doc | None:
+        """The user behind `X-User-Id`/`X-Auth-Token`, or None: what `authenticatedRoute` resolves for a route
+        that does not require auth (apps/meteor/app/api/server/middlewares/authenticationHono.ts @2bf5bdd,
+        line 24, runs it on every route; a missing or wrong token leaves the caller anonymous, not 401)."""
+        try:
+            user, _ = self._authenticate(request)
+        except ApiError:
+            return None
+        return user
+
     def _authenticate(self, request: Request) -> tuple[Doc, Token]:
         user_id = request.headers.get("x-user-id")
         token = request.headers.get("x-auth-token")

@@ -23,6 +23,7 @@ from .controls_live import LiveControls, live_control_routes
 from .defaults import SETTING_CHOICES, SETTING_TYPES
 from .realtime import Realtime
 from .store import Doc, Store
+from .versions import server_info
 
 
 class Controls:
@@ -46,7 +47,14 @@ def build_app(store: Store, api: Api, realtime: Realtime, controls: Controls) ->
     background: set[asyncio.Task[None]] = set()
 
     async def info(request: Request) -> Response:
-        return json_response(200, {"version": store.settings.get("Sandbox_Version"), "success": True})
+        """`GET /api/info`: apps/meteor/server/api/default/info.ts @c3c088f lines 17-28 (`API.default.get('info',
+        {authRequired: false}, ...)` answers `API.v1.success(await getServerInfo(this.userId))`, line 26).
+        7.x's apps/meteor/app/api/server/default/info.ts reads the caller with `getLoggedInUser(this.request)`
+        (helpers/getLoggedInUser.ts) to the same end. Anonymous callers, and users without `view-statistics`,
+        get the version without its patch number (`8.8`); the body is versions.server_info."""
+        user = api.caller(request)
+        full = user is not None and store.has_permission(user, "view-statistics")
+        return json_response(200, {**server_info(store.settings, full=full), "success": True})
 
     async def file_upload(request: Request) -> Response:
         file_id = request.path_params["file_id"]

@@ -34,6 +34,7 @@ DEFAULT_PERMISSIONS: dict[str, list[str]] = {
     "delete-message": ["admin", "owner", "moderator"],
     "view-other-user-channels": ["admin"],
     "view-privileged-setting": ["admin"],
+    "view-statistics": ["admin"],  # /api/info's full version and build (getServerInfo.ts)
     # Omnichannel live operations (apps/meteor/server/startup/initialData / upsertPermissions.ts).
     "view-livechat-business-hours": ["livechat-manager", "livechat-monitor", "admin"],
     "transfer-livechat-guest": ["livechat-manager", "livechat-monitor", "admin"],

@@ -42,7 +42,7 @@ async def test_demo_sandbox_prints_url_and_credentials_then_serves() -> None:
         assert "maria.manager / demo-pass-123" in text
         assert "personal access token demo-pat-analytics-bot" in text
         async with httpx.AsyncClient(base_url=match.group(1)) as http:
-            assert (await http.get("/api/info")).json() == {"version": "8.8.0", "success": True}
+            assert (await http.get("/api/info")).json()["version"] == "8.8"  # anonymous: no patch number
             login = await http.post("/api/v1/login", json={"user": "maria.manager", "password": "demo-pass-123"})
             assert login.json()["status"] == "success"
     finally:

@@ -56,7 +56,15 @@ def test_personal_access_token_authenticates(sandbox: Sandbox) -> None:
 
 
 def test_info_reports_the_server_version(sandbox: Sandbox) -> None:
-    assert client(sandbox).info() == {"version": "7.12.2", "success": True}
+    """The client sends its login headers to /api/info too: the admin holds view-statistics, maria does not."""
+    admin = client(sandbox).info()
+    assert (admin["version"], admin["info"]["version"], admin["success"]) == ("7.12.2", "7.12.2", True)
+    assert client(sandbox, "maria").info() == {
+        "version": "7.12",
+        "minimumClientVersions": {"desktop": "3.9.6", "mobile": "4.39.0"},
+        "cloudWorkspaceId": "",
+        "success": True,
+    }
 
 
 def test_post_send_and_sync_messages(sandbox: Sandbox) -> None:

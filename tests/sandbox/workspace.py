@@ -89,7 +89,7 @@ def small_workspace(**settings: Any) -> dict[str, Any]:
         {"_id": "dep-support", "name": "Support"},
         {"_id": "dep-cs", "name": "Customer Success"},
     ]
-    # Pinned to the 7.x profile: tests outside tests/sandbox/ assert "7.12.2" from /api/info on this workspace.
+    # Pinned to the 7.x profile: tests outside tests/sandbox/ assert 7.12 (anonymous /api/info) on this workspace.
     base_settings: dict[str, Any] = {"Sandbox_Analytics_Cache_ms": 0, "Sandbox_Version": "7.12.2"}
     base_settings.update(settings)
     return {"settings": base_settings, "users": users, "departments": departments, "rooms": rooms, "messages": messages}
