@@ -1,8 +1,9 @@
 """The rows of an export, as plain values: one table per file, built from typed Rocket.Chat data.
 
 A table is what both writers (CSV, Excel) render, so the two formats can never disagree on a row. Cells are
-text, numbers (counts and seconds, as numbers a spreadsheet can sum) or aware instants (written as ISO 8601
-with the offset of the bot's time zone), or empty. Nothing here talks to Rocket.Chat.
+text, numbers (counts and seconds, as numbers a spreadsheet can sum), aware instants or a chart's hours
+(`LocalHour`), both written as ISO 8601 with the offset of the bot's time zone, or empty. Nothing here talks
+to Rocket.Chat.
 
 Columns of the conversations export (one row per `livechat/rooms` item, rocketchat-live-ops.md §2):
 conversation id and a link to it (`/live/<rid>`, Rocket.Chat's route for an Omnichannel room, client
@@ -19,17 +20,20 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 from bot.analytics.service import AgentsReport, ChartReport
-from bot.replies.figures import label
+from bot.replies.figures import day_text, label
+from bot.replies.markup import echo
 from bot.rocketchat.rooms import LivechatRoom
 
 __all__ = [
     "Cell",
     "Column",
+    "LocalHour",
     "Table",
     "agents_table",
     "bucket_day",
@@ -40,14 +44,32 @@ __all__ = [
     "room_link",
 ]
 
-Cell = str | int | float | datetime | None
 Kind = Literal["text", "number", "time"]
+
+
+@dataclass(frozen=True)
+class LocalHour:
+    """The `index`-th hourly bucket of a one-day chart of `day`. Rocket.Chat's hourly buckets start at local
+    midnight in the reporting zone and follow each other by one real hour (rocketchat-analytics.md §3.4), so
+    the 24th bucket of a 23-hour day is the next day's first hour. A writer places it in the bot's zone, which
+    the replies name the hours in, and writes its start with that zone's offset."""
+
+    day: date
+    index: int
+
+    def start(self, zone: ZoneInfo) -> datetime:
+        midnight = datetime.combine(self.day, time(0), tzinfo=zone).astimezone(UTC)
+        return (midnight + timedelta(hours=self.index)).astimezone(zone)
+
+
+Cell = str | int | float | datetime | LocalHour | None
 
 
 @dataclass(frozen=True)
 class Column:
     title: str  # the header, in words a person reads
     kind: Kind
+    zoned: bool = False  # the writer adds the zone it writes the column's times in: "Start (Europe/Berlin)"
 
 
 @dataclass(frozen=True)
@@ -158,15 +180,15 @@ def conversations_table(
 
 
 def bucket_day(bucket: str, start: date, end: date) -> date | None:
-    """The day a chart bucket stands for: an "M/D" label (no year: the year that puts it nearest the range,
-    which may be a day before or after it, as multi-day buckets are aligned to UTC days, rocketchat-analytics.md
-    §3.4), or, for the hourly buckets of a one-day chart, that day."""
+    """The day an "M/D" chart bucket stands for (None for any other label): of the years it could be in, the
+    one nearest the range, which it may sit a day before or after, as multi-day buckets are aligned to UTC days
+    (rocketchat-analytics.md §3.4), and which may cross New Year."""
     found = re.fullmatch(r"(\d{1,2})/(\d{1,2})", bucket.strip())
     if found is None:
-        return start if start == end else None
+        return None
     month, day = int(found[1]), int(found[2])
     candidates = []
-    for year in (start.year - 1, start.year, end.year, end.year + 1):
+    for year in range(start.year - 1, end.year + 2):
         try:
             candidates.append(date(year, month, day))
         except ValueError:
@@ -178,15 +200,55 @@ def bucket_day(bucket: str, start: date, end: date) -> date | None:
 
 
 def chart_table(report: ChartReport) -> Table:
-    """The series behind `!chart`: one row per bucket as Rocket.Chat labels it ("3/9", "2PM-3PM"), the day it
-    stands for, and the value (seconds for time charts)."""
+    """The series behind `!chart`, bucket for bucket as the reply and its picture show it (`report.buckets`):
+    the bucket's name ("Mon 16 Nov", "2PM-3PM"), when it is, and its value (seconds for time charts). A bucket
+    where a time metric has no data is an empty cell, not Rocket.Chat's 0, which would read as instant replies;
+    hours and days still to come are left out, as in the reply.
+
+    When: a day's ISO date; an hour's start in the bot's zone with its offset (`LocalHour`), which also tells
+    apart the two hours named "12AM-1AM" on the day clocks go forward."""
     unit = " (s)" if report.metric.is_time else ""
-    rows: list[tuple[Cell, ...]] = []
-    for bucket, value in zip(report.labels, report.points, strict=True):
-        day = bucket_day(bucket, report.range.start, report.range.end)
-        rows.append((bucket, day.isoformat() if day else None, round(value, 3)))
-    columns = (Column("Period", "text"), Column("Date", "text"), Column(label(report.metric.name) + unit, "number"))
+    value = Column(label(report.metric.name) + unit, "number")
+    rows: list[tuple[Cell, ...]]
+    if report.hourly:
+        columns = (Column("Hour", "text"), Column("Start", "time", zoned=True), value)
+        rows = [
+            (bucket.label, LocalHour(report.range.start, index), _seconds(bucket.value))
+            for index, bucket in enumerate(report.buckets)
+        ]
+    else:
+        columns = (Column("Day", "text"), Column("Date", "text"), value)
+        sources = _bucket_sources(report)
+        rows = [
+            (name, day.isoformat() if day else None, _seconds(bucket.value))
+            for bucket, (name, day) in zip(report.buckets, sources, strict=True)
+        ]
     return Table(_sheet(label(report.metric.name)), columns, rows)
+
+
+def _bucket_sources(report: ChartReport) -> list[tuple[str, date | None]]:
+    """For each of a day chart's buckets, its name and the day of the Rocket.Chat bucket it was named from.
+
+    The buckets are Rocket.Chat's, in order, less days still to come; each is paired with the next label that
+    gives its name (`day_text` of its day; a label that is no "M/D" is named as the server wrote it, and is
+    exported as such rather than as chat markup)."""
+    start, end = report.range.start, report.range.end
+    labels = [(raw, bucket_day(raw, start, end)) for raw in report.labels]
+    sources: list[tuple[str, date | None]] = []
+    position = 0
+    for bucket in report.buckets:
+        while position < len(labels):
+            raw, day = labels[position]
+            position += 1
+            if day is not None and day_text(day) == bucket.label:
+                sources.append((bucket.label, day))
+                break
+            if day is None and echo(raw, limit=20) == bucket.label:
+                sources.append((raw, None))
+                break
+        else:
+            sources.append((bucket.label, None))
+    return sources
 
 
 def agents_table(report: AgentsReport) -> Table:

@@ -11,8 +11,9 @@
   `strings_to_urls` and `strings_to_numbers` off; line breaks as LF, other control characters dropped), a bold
   header row frozen at the top, and an autofilter.
   XlsxWriter is the optional `xlsx` extra; without it an Excel export says how to install it.
-- Instants are ISO 8601 with the offset of the bot's time zone (`2026-10-05T09:12:03+02:00`), in both formats:
-  Excel dates carry no zone, and the offset is what tells 02:30 before and after a clock change apart.
+- Instants, and a chart's hours, are ISO 8601 with the offset of the bot's time zone (`2026-10-05T09:12:03+02:00`),
+  in both formats: Excel dates carry no zone, and the offset is what tells 02:30 before and after a clock
+  change apart. A column whose title should say the zone (`Column.zoned`) gets it: "Start (Europe/Berlin)".
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from bot.errors import BadArgument
-from bot.exports.table import Cell, Table
+from bot.exports.table import Cell, Column, LocalHour, Table
 
 __all__ = [
     "FORMATS",
@@ -63,9 +64,16 @@ def _text(value: Cell, zone: ZoneInfo) -> str | int | float | None:
     """A cell for a writer: instants as ISO text in `zone`, text neutralised, numbers and blanks as they are."""
     if isinstance(value, datetime):
         return value.astimezone(zone).isoformat(timespec="seconds")
+    if isinstance(value, LocalHour):
+        return value.start(zone).isoformat(timespec="seconds")
     if isinstance(value, str):
         return neutralise(value)
     return value
+
+
+def _title(column: Column, tz: str) -> str:
+    """A column's header, neutralised; a zoned column names the zone its times are written in."""
+    return neutralise(f"{column.title} ({tz})" if column.zoned else column.title)
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
@@ -87,7 +95,7 @@ def to_csv(table: Table, tz: str) -> bytes:
     zone = ZoneInfo(tz)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([neutralise(column.title) for column in table.columns])
+    writer.writerow([_title(column, tz) for column in table.columns])
     for row in table.rows:
         cells = []
         for value in row:
@@ -127,8 +135,9 @@ def to_xlsx(table: Table, tz: str) -> bytes:
         sheet = workbook.add_worksheet(table.sheet)
         bold = workbook.add_format({"bold": True})
         for col, column in enumerate(table.columns):
-            sheet.write_string(0, col, neutralise(column.title), bold)
-            sheet.set_column(col, col, max(10, min(40, len(column.title) + 2)))
+            title = _title(column, tz)
+            sheet.write_string(0, col, title, bold)
+            sheet.set_column(col, col, max(10, min(40, len(title) + 2)))
         for number, row in enumerate(table.rows, start=1):
             for col, value in enumerate(row):
                 shown = _text(value, zone)
