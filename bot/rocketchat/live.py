@@ -24,6 +24,7 @@ as in shapes.py. Facts from rocketchat-live-ops.md (§ numbers below), with Rock
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from dataclasses import dataclass
@@ -107,11 +108,27 @@ class JsonApi(Protocol):
     async def server_info(self) -> Json: ...
 
 
-@dataclass(frozen=True, order=True)
+@functools.total_ordering
+@dataclass(frozen=True, eq=False)
 class Version:
+    """A server version. Anonymous callers of `/api/info` get major.minor only (Rocket.Chat's getServerInfo),
+    so `patch` may be unknown; it then compares as .0 (7.11 == 7.11.0 < 7.11.2), never as an error."""
+
     major: int
     minor: int
     patch: int | None = None
+
+    def _key(self) -> tuple[int, int, int]:
+        return (self.major, self.minor, self.patch or 0)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Version) and self._key() == other._key()
+
+    def __lt__(self, other: Version) -> bool:
+        return self._key() < other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
 
     def __str__(self) -> str:
         return f"{self.major}.{self.minor}" + ("" if self.patch is None else f".{self.patch}")

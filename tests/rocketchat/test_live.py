@@ -130,13 +130,22 @@ async def test_settings_need_view_privileged_setting() -> None:
 
 @pytest.mark.parametrize(
     ("version", "expected"),
-    [("7.12.2", Version(7, 12, 2)), ("8.8", Version(8, 8)), ("8.8.0-rc.1", Version(8, 8, 0)), ("dev", None)],
+    [("7.12.2", Version(7, 12)), ("8.8.0", Version(8, 8)), ("8.8.0-rc.1", Version(8, 8)), ("dev", None)],
 )
 async def test_the_server_version(version: str, expected: Version | None) -> None:
+    """Read anonymously, /api/info names major.minor only (`getTrimmedServerVersion`); `dev` matches nothing."""
     async for rest in client(Sandbox_Version=version):
         assert await live.server_version(rest) == expected
     assert Version(7, 10, 5) < Version(7, 11) < Version(8, 0, 0)
+    assert Version(7, 11) == Version(7, 11, 0) < Version(7, 11, 2)  # an unknown patch is .0, never a TypeError
     assert str(Version(8, 8)) == "8.8"
+
+
+@pytest.mark.parametrize(("version", "expected"), [("7.12.2", Version(7, 12, 2)), ("8.8.0-rc.1", Version(8, 8, 0))])
+async def test_a_full_version_keeps_its_patch_number(version: str, expected: Version) -> None:
+    """What a caller holding view-statistics is told (`Info.version`)."""
+    async with served({"version": version, "success": True}) as rest:
+        assert await live.server_version(rest) == expected
 
 
 # --- bodies Rocket.Chat does not send ------------------------------------------------------------------------
