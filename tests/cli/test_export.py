@@ -78,7 +78,7 @@ async def test_a_file_is_written_with_a_progress_bar_on_a_terminal(sandbox: Sand
 
 async def test_chart_and_agents_files(sandbox: Sandbox) -> None:
     code, chart, _ = await export(sandbox, ExportOptions("chart", "response time", "last week", "Support", fmt="csv"))
-    assert code == 0 and read_table("c.csv", chart)[0] == ["Period", "Date", "Average of Response Time (s)"]
+    assert code == 0 and read_table("c.csv", chart)[0] == ["Day", "Date", "Average of Response Time (s)"]
     code, agents, _ = await export(sandbox, ExportOptions("agents", "conversations", "last week", fmt="xlsx"))
     table = read_table("a.xlsx", agents)
     assert code == 0 and table[0] == ["Rank", "Agent", "Conversations (%)", "As Rocket.Chat shows it"]

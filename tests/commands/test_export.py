@@ -97,9 +97,11 @@ async def test_a_chart_export_holds_the_series_of_the_reply() -> None:
         text = await exporter.say("!export chart chat duration last 7 days dept=Support xlsx")
         table = read_table(*exporter.files()[0])
     assert text.startswith("*Export: Average of Chat Duration* · last 7 days: Wed 11 – Tue 17 Nov 2026, Europe/Berlin")
-    assert table[0] == ["Period", "Date", "Average of Chat Duration (s)"]
-    assert [row[0] for row in table[1:]] == report.labels
-    assert [row[2] for row in table[1:]] == pytest.approx(report.points)
+    assert table[0] == ["Day", "Date", "Average of Chat Duration (s)"]
+    assert [row[0] for row in table[1:]] == [bucket.label for bucket in report.buckets]  # the reply's names
+    assert [row[2] for row in table[1:]] == [
+        "" if bucket.value is None else pytest.approx(bucket.value) for bucket in report.buckets
+    ]  # a day without data is an empty cell, not 0
     assert {row[1] for row in table[1:]} >= {f"2026-11-{d}" for d in range(11, 18)}
 
 
