@@ -37,6 +37,7 @@ from bot.errors import (
 )
 from bot.rocketchat import live as api_live
 from bot.rocketchat.rest import RestClient
+from bot.runtime.access import LIVECHAT_MANAGER
 from bot.state.store import State
 
 OK, WARNING, FAILED = "ok", "warning", "failed"
@@ -337,6 +338,26 @@ async def _server_checks(settings: Settings, rest: RestClient, clock: Callable[[
                 f"askers are checked against the livechat manager list{extra}{caveat}",
             )
         )
+        # The list counts only for what the livechat-manager role holds (bot/runtime/access.py).
+        needs = [
+            ("analytics", settings.permission, settings.allowed_roles),
+            ("conversation exports", "view-livechat-rooms", frozenset[str]()),
+        ]
+        refused = [
+            f"{what} ({permission})"
+            for what, permission, added in needs
+            if LIVECHAT_MANAGER not in mapping.get(permission, frozenset()) | added
+        ]
+        if refused:
+            lines.append(
+                Line(
+                    WARNING,
+                    "managers' access",
+                    "the livechat-manager role lacks the permission, so listed managers are refused "
+                    f"{' and '.join(refused)}: grant it back to the role, let the bot read askers' roles "
+                    "(view-full-other-user-info), or name people in [access] allowed_users",
+                )
+            )
     try:
         subscriptions = await rest.subscriptions()
     except TransportError as exc:

@@ -34,7 +34,8 @@ async def checks(document: dict[str, Any], **overrides: Any) -> dict[str, Line]:
 
 async def test_check_on_a_healthy_workspace() -> None:
     lines = await checks(small_workspace())
-    assert lines["server"].status == OK and "Rocket.Chat 7.12.2" in lines["server"].text
+    # /api/info is read anonymously: major.minor only (getServerInfo.ts, getTrimmedServerVersion)
+    assert lines["server"].status == OK and lines["server"].text.startswith("Rocket.Chat 7.12 at http://")
     assert lines["login"].status == OK and "analytics-bot" in lines["login"].text
     assert lines["analytics permission"].status == OK
     assert lines["rate limits"].status == OK
@@ -56,6 +57,14 @@ async def test_check_on_an_account_without_the_permission() -> None:
     assert lines["analytics permission"].status == FAILED
     assert "add the livechat-manager role" in lines["analytics permission"].text
     assert lines["chart data"].status == FAILED
+
+
+async def test_check_warns_when_listed_managers_lose_a_permission() -> None:
+    grants = {"view-livechat-rooms": ["admin", "livechat-monitor", "bot"]}
+    lines = await checks(small_workspace(Sandbox_Permissions=grants))
+    assert lines["managers' access"].status == WARNING
+    assert "listed managers are refused conversation exports (view-livechat-rooms):" in lines["managers' access"].text
+    assert "managers' access" not in await checks(small_workspace())
 
 
 async def test_check_when_roles_are_readable() -> None:
@@ -122,7 +131,7 @@ async def test_check_command_exit_codes(sb: Sandbox) -> None:
     healthy = await bot_process("check", pat_env(sb))
     out, _ = await asyncio.wait_for(healthy.communicate(), 60)
     assert healthy.returncode == 0
-    assert out.decode().splitlines()[0].startswith("ok       server: Rocket.Chat 7.12.2")
+    assert out.decode().splitlines()[0].startswith("ok       server: Rocket.Chat 7.12 at http://")
     wrong = await bot_process("check", {**pat_env(sb), "RC_AUTH_TOKEN": "not-a-token"})
     out, _ = await asyncio.wait_for(wrong.communicate(), 60)
     assert wrong.returncode == 1
