@@ -347,15 +347,21 @@ class AnalyticsService:
         )
         reads, counts = await asyncio.gather(head_reads, hourly)
         pairs = _pairs(sections, reads[: len(sections)], reads[len(sections) :]) if heads else {}
+        counted = counted and None not in counts  # a day answered in whole days cannot be counted to the hour
         if counted:
             before_today = pairs.get("Total_conversations", (0.0, 0.0))
             pairs["Total_conversations"] = (before_today[0] + counts[0], before_today[1] + counts[1])
         return Comparison(base, pairs, hour if counted else None, heads)
 
-    async def _count_until(self, day: date, hour: int, department: Department | None) -> float:
-        """Conversations created on `day` before `hour`:00, from the day's hourly Total_conversations chart."""
+    async def _count_until(self, day: date, hour: int, department: Department | None) -> float | None:
+        """Conversations created on `day` before `hour`:00, from the day's hourly Total_conversations chart; None
+        when Rocket.Chat answered that day in whole days (the 25-hour day the clocks go back, see `_buckets`),
+        which cannot be cut at an hour."""
         read = await self.source.ask(Question("charts_data", "Total_conversations", day, day, _id(department)))
-        return math.fsum(p or 0.0 for p in _series(read.value)[1][: hours_before(day, hour, self.tz)])
+        labels, points = _series(read.value)
+        if _by_day(labels):
+            return None
+        return math.fsum(p or 0.0 for p in points[: hours_before(day, hour, self.tz)])
 
     async def chart(self, metric: Metric, rng: DateRange, department: Department | None) -> ChartReport:
         """The metric's buckets for `rng`, named and cut as the replies show them (`ChartReport.buckets`).
@@ -384,7 +390,8 @@ class AnalyticsService:
         average = None
         if metric.name in PRODUCTIVITY:
             average = _figures(reads[-1].value, "Productivity").number(metric.name) or None  # 00:00:00: no data
-        buckets = self._buckets(metric, rng, labels, points, per_bucket)
+        hourly = rng.start == rng.end and not _by_day(labels)
+        buckets = self._buckets(metric, rng, labels, points, per_bucket, hourly=hourly)
         return ChartReport(
             metric,
             rng,
@@ -394,7 +401,7 @@ class AnalyticsService:
             _count(counted),
             oldest(chart, counted),
             buckets,
-            rng.start == rng.end,
+            hourly,
             average,
         )
 
@@ -405,10 +412,14 @@ class AnalyticsService:
         labels: list[str],
         points: list[float | None],
         conversations: list[float | None] | None,
+        *,
+        hourly: bool,
     ) -> list[Point]:
         """Rocket.Chat's buckets as the replies show them. One day is 24 hourly buckets from local midnight in the
         reporting zone (§3.4), named from their index (Rocket.Chat versions write the hours differently:
-        "12AM-1AM" or "12AM-12AM"); hours that have not begun are left out, not drawn as 0. Other ranges have
+        "12AM-1AM" or "12AM-12AM"); hours that have not begun are left out, not drawn as 0 — unless the server
+        answered "M/D" days for it (`hourly` False): the day the clocks go back has 25 hours, which moment's
+        `diff(..., 'days')` counts as two days, so Rocket.Chat sends two UTC-day buckets. Other ranges have
         one bucket a day, named from its "M/D" label (it may be a day off the range: buckets follow UTC days);
         a bucket after today holds nothing yet and is left out. A time metric's bucket without conversations, or
         reported as 0 (no conversation there has that time yet), is a gap: None."""
@@ -419,7 +430,7 @@ class AnalyticsService:
         for index, (name, point) in enumerate(zip(labels, points, strict=True)):
             empty = metric.is_time and (not point or (conversations is not None and not conversations[index]))
             value = None if empty else point
-            if rng.start == rng.end:
+            if hourly:
                 start = (midnight + index * _HOUR).astimezone(self.tz)
                 if start > now:
                     break
@@ -494,6 +505,11 @@ def _series(body: Json) -> tuple[list[str], list[float | None]]:
     if not isinstance(labels, list) or not isinstance(points, list) or len(labels) != len(points):
         raise InvalidResponse("charts-data answered without matching dataLabels and dataPoints")
     return [str(x) for x in labels], [numeric(p) for p in points]
+
+
+def _by_day(labels: list[str]) -> bool:
+    """Whether a chart's buckets are days ("M/D" labels) rather than hours."""
+    return bool(labels) and all(_MONTH_DAY.fullmatch(label.strip()) for label in labels)
 
 
 def _bucket_day(label: str, rng: DateRange) -> date | None:

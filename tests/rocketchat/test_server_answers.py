@@ -332,3 +332,23 @@ def assert_blames_rocket_chat(reply: str, caplog: pytest.LogCaptureFixture) -> N
     assert "check the command" not in reply and "Usage:" not in reply
     assert "Rocket.Chat" in reply
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR], "a bug was logged"
+
+
+# --- a one-day chart answered in days ----------------------------------------------------------------------
+# The day the clocks go back has 25 hours; Rocket.Chat's moment `diff(..., 'days')` counts it as two days and
+# answers "M/D" day buckets (bot/sandbox/analytics.py charts_data). The default `chart()` above is such an answer.
+
+
+async def test_a_one_day_chart_answered_in_days_names_days_not_hours() -> None:
+    reply = await answer(FakeServer(CHARTS, lambda _: json_response(chart())), "!chart conversations 2024-03-05")
+    figures = reply.splitlines()[1]
+    assert "per day" in figures and "(Tue 5 Mar)" in figures and "(Mon 4 Mar)" in figures
+    assert "AM" not in figures and "per hour" not in figures
+
+
+async def test_today_answered_in_days_is_not_counted_to_the_hour() -> None:
+    """Summing the first N "hours" of a day-bucketed answer counted whole days as hours before noon."""
+    reply = await answer(FakeServer(CHARTS, lambda _: json_response(chart())), "!overview conversations today")
+    assert "Today is in progress: no fair comparison yet." in reply
+    assert "counted until" not in reply
+    assert "• Total Conversations: 2  (day in progress)" in reply
