@@ -56,7 +56,8 @@ class Transcript:
                 self.pictures.mkdir(parents=True, exist_ok=True)
                 path = self.pictures / file["name"]
                 path.write_bytes(data)
-                self.out(f"{demo_data.BOT_USERNAME}: [picture saved: {path}]")
+                kind = "picture" if str(file.get("type", "")).startswith("image/") else "file"
+                self.out(f"{demo_data.BOT_USERNAME}: [{kind} saved: {path}]")
         self.arrived.set()
 
 

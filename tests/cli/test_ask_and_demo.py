@@ -120,6 +120,17 @@ async def test_demo_says_and_saves_pictures(tmp_path: Path) -> None:
     assert f"[picture saved: {saved[0]}]" in out
 
 
+async def test_the_demo_says_an_export_is_a_file_not_a_picture(tmp_path: Path) -> None:
+    folder = tmp_path / "files"
+    code, out, err = await run(
+        ["demo", "--say", "!export chart conversations last 7 days", "--pictures", str(folder)], {}
+    )
+    assert code == 0, err
+    [saved] = list(folder.glob("*.csv"))
+    assert f"analytics-bot: [file saved: {saved}]" in out and "picture saved" not in out
+    assert saved.read_text(encoding="utf-8-sig").splitlines()[0] == "Day,Date,Total Conversations"
+
+
 async def test_the_demo_survives_fifty_commands_in_a_minute() -> None:
     """It crashed on the 10th command in a minute: the REST limiter answered 429 to the demo user's posts."""
     commands = ["!help", "!overview yesterday", "!departments", "!agents frt last week", "!chart conversations"] * 10
