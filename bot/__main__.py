@@ -82,8 +82,13 @@ def _export_arguments(export: argparse.ArgumentParser) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from bot.errors import ConfigError
+
     try:
         return _main(argv)
+    except ConfigError as exc:  # one place for every command (a proxy from the environment, say, is read late)
+        print(f"analytics-bot: configuration problem: {exc}", file=sys.stderr)
+        return 2
     except BrokenPipeError:
         # The reader went away (`analytics-bot ask --json ... | head`): not an error of ours. Point stdout at
         # /dev/null so the interpreter's final flush does not raise again (Python docs, "Note on SIGPIPE").

@@ -59,7 +59,7 @@ from bot.rocketchat.shapes import (
     string_list,
 )
 from bot.rocketchat.statuses import failure
-from bot.rocketchat.transport import open_transport
+from bot.rocketchat.transport import environment_proxy, open_transport, shown_proxy
 
 __all__ = ["CHARTS_ROUTES", "NO_DATA", "Identity", "RestClient"]
 
@@ -121,6 +121,8 @@ class RestClient:
         self._base = settings.url.rstrip("/")
         self._owns_transport = transport is None
         self._transport = transport if transport is not None else open_transport(self._base, connections=CONNECTIONS)
+        proxy = environment_proxy(self._base) if transport is None else None
+        self._route = f" through the proxy {shown_proxy(proxy)}" if proxy else ""  # named when a request fails
         self._timeouts = httpx.Timeout(settings.timeout).as_dict()
         self._signed: tuple[Secret, httpx.Headers] | None = None  # the token and the headers that carry it
         self._urls: dict[str, httpx.URL] = {}
@@ -431,7 +433,9 @@ class RestClient:
         except httpx.TimeoutException as exc:
             raise RequestTimeout(f"{endpoint}: no answer from {self._base} within {timeout:g} s") from exc
         except httpx.TransportError as exc:
-            raise ConnectionLost(f"{endpoint}: cannot reach {self._base} ({type(exc).__name__}: {exc})") from exc
+            raise ConnectionLost(
+                f"{endpoint}: cannot reach {self._base}{self._route} ({type(exc).__name__}: {exc})"
+            ) from exc
         except httpx.HTTPError as exc:
             raise InvalidResponse(f"{endpoint}: the answer could not be read ({type(exc).__name__})") from exc
         _LOGGER.debug("%s -> HTTP %d", endpoint, response.status_code)

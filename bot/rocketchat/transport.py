@@ -36,7 +36,16 @@ from typing import Any
 import httpcore
 import httpx
 
-__all__ = ["KEEPALIVE_SECONDS", "AsyncioBackend", "PooledTransport", "environment_proxy", "open_transport"]
+from bot.errors import ConfigError
+
+__all__ = [
+    "KEEPALIVE_SECONDS",
+    "AsyncioBackend",
+    "PooledTransport",
+    "environment_proxy",
+    "open_transport",
+    "shown_proxy",
+]
 
 KEEPALIVE_SECONDS = 4.0
 _HIGH_WATER = 256 * 1024  # stop reading from the socket while this much is buffered and unread
@@ -341,12 +350,37 @@ def environment_proxy(url: str) -> str | None:
     return proxy
 
 
+def shown_proxy(proxy: str) -> str:
+    """A proxy URL fit for a message or a log: scheme, host and port, never a user or password in it."""
+    try:
+        parsed = httpx.URL(proxy)
+    except (httpx.InvalidURL, TypeError):
+        return "an unreadable proxy URL"
+    port = f":{parsed.port}" if parsed.port else ""
+    return f"{parsed.scheme}://{parsed.host}{port}"
+
+
 def open_transport(url: str, *, connections: int) -> httpx.AsyncBaseTransport:
-    """The transport for requests to `url`: our pool, or httpx's own when the environment names a proxy."""
+    """The transport for requests to `url`: our pool, or httpx's own when the environment names a proxy.
+
+    A proxy httpx cannot use is the environment's problem, said as a ConfigError before anything connects: a
+    SOCKS proxy needs the socksio package, other schemes are not proxies httpx speaks."""
     proxy = environment_proxy(url)
     if proxy is None:
         return PooledTransport(connections=connections)
     limits = httpx.Limits(
         max_connections=connections, max_keepalive_connections=connections, keepalive_expiry=KEEPALIVE_SECONDS
     )
-    return httpx.AsyncHTTPTransport(proxy=proxy, limits=limits)
+    unset = "or leave this server out of it with NO_PROXY"
+    try:
+        return httpx.AsyncHTTPTransport(proxy=proxy, limits=limits)
+    except ImportError:
+        raise ConfigError(
+            f"the environment's proxy for {url} ({shown_proxy(proxy)}) is a SOCKS proxy, which needs the socksio "
+            f"package: pip install 'httpx[socks]', {unset}"
+        ) from None
+    except (ValueError, httpx.InvalidURL):
+        raise ConfigError(
+            f"the environment's proxy for {url} ({shown_proxy(proxy)}) is not one the bot can use: set "
+            f"HTTPS_PROXY/HTTP_PROXY to an http://, https:// or socks5:// URL, {unset}"
+        ) from None

@@ -281,3 +281,22 @@ def test_a_default_range_that_does_not_parse_is_a_configuration_problem(
     err = capsys.readouterr().err
     assert "[dates] overview = 'blah blah' is not a range I understand" in err
     assert err.startswith("analytics-bot: ")
+
+
+@pytest.mark.parametrize("command", [["check"], ["run"], ["export", "chart", "frt", "last week"]])
+def test_a_socks_proxy_without_its_package_is_a_configuration_problem_for_every_command(
+    command: list[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot.__main__ import main
+
+    for name in ("NO_PROXY", "no_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTPS_PROXY", "socks5://ops:s3cret@127.0.0.1:1080")
+    monkeypatch.setenv("RC_URL", "https://chat.example.com")
+    monkeypatch.setenv("RC_USER_ID", "u-bot")
+    monkeypatch.setenv("RC_AUTH_TOKEN", BOT_PAT)
+    monkeypatch.chdir(WORKDIR)
+    assert main(command) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("analytics-bot: configuration problem: the environment's proxy for https://chat.example.com")
+    assert "pip install 'httpx[socks]'" in err and "s3cret" not in err and "Traceback" not in err

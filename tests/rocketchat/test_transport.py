@@ -22,7 +22,7 @@ import pytest
 import trustme
 
 from bot.config import Secret, Settings
-from bot.errors import ConnectionLost, RequestTimeout
+from bot.errors import ConfigError, ConnectionLost, RequestTimeout
 from bot.rocketchat import transport as transport_module
 from bot.rocketchat.rest import RestClient
 from bot.rocketchat.transport import AsyncioBackend, PooledTransport, environment_proxy, open_transport
@@ -321,3 +321,35 @@ async def test_a_large_answer_is_read_whole() -> None:
 
     async with server(big) as (url, _), RestClient(settings(url)) as rest:
         assert (await rest.get_object("livechat/rooms"))["rooms"] == rooms
+
+
+@pytest.mark.parametrize(
+    ("proxy", "said"),
+    [
+        ("socks5://ops:s3cret@127.0.0.1:1080", "(socks5://127.0.0.1:1080) is a SOCKS proxy, which needs the socksio"),
+        ("ftp://ops:s3cret@proxy.internal:2121", "(ftp://proxy.internal:2121) is not one the bot can use"),
+    ],
+)
+def test_a_proxy_the_bot_cannot_use_is_a_configuration_problem(
+    monkeypatch: pytest.MonkeyPatch, proxy: str, said: str
+) -> None:
+    monkeypatch.setenv("HTTPS_PROXY", proxy)
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    with pytest.raises(ConfigError) as caught:
+        RestClient(settings("https://chat.example.com"))
+    assert said in str(caught.value) and "NO_PROXY" in str(caught.value)
+    assert "s3cret" not in str(caught.value) and "ops" not in str(caught.value)
+
+
+async def test_a_proxy_that_does_not_answer_is_named_in_the_failure(monkeypatch: pytest.MonkeyPatch) -> None:
+    async with server() as (free, _):
+        pass  # closed again: nothing listens on this port
+    monkeypatch.setenv("HTTP_PROXY", free.replace("http://", "http://ops:s3cret@"))
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    async with RestClient(settings("http://chat.example.invalid")) as rest:
+        with pytest.raises(ConnectionLost) as caught:
+            await rest.me()
+    assert f"cannot reach http://chat.example.invalid through the proxy {free}" in str(caught.value)
+    assert "s3cret" not in str(caught.value)
