@@ -17,16 +17,17 @@ import math
 import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.analytics.buckets import by_day, hours_before, named_buckets
 from bot.analytics.cache import Read, utc_now
 from bot.analytics.metrics import Metric
 from bot.analytics.sharing import Ages, AnalyticsSource, CoalescingSource, Question, oldest
 from bot.dates.grammar import DateRange, previous_period
 from bot.errors import BadArgument, InvalidResponse
-from bot.replies.figures import Point, day_text, day_tick, hour_text, hour_tick, parse_hhmmss
+from bot.replies.figures import Point, parse_hhmmss
 from bot.replies.markup import echo
 
 __all__ = [
@@ -42,7 +43,6 @@ __all__ = [
     "OverviewReport",
     "as_of_text",
     "baseline",
-    "hours_before",
     "numeric",
     "ranking_order",
 ]
@@ -109,7 +109,7 @@ class OverviewReport:
 @dataclass(frozen=True)
 class ChartReport:
     """A chart as Rocket.Chat sent it (`labels`, `points`: its "M/D" or hour labels, 0 for empty buckets) and as
-    the replies show it (`buckets`: named by the bot, gaps as None, no future hours; see `_buckets`)."""
+    the replies show it (`buckets`: named by the bot, gaps as None, no future hours; see buckets.py)."""
 
     metric: Metric
     range: DateRange
@@ -188,13 +188,6 @@ def baseline(rng: DateRange, now: datetime, tz: ZoneInfo) -> Baseline:
     else:
         why = "the same weekday a week earlier" if rng.days == 1 else "the same weekdays a week earlier"
     return Baseline(before, why, until)
-
-
-def hours_before(day: date, hour: int, tz: ZoneInfo) -> int:
-    """How many of `day`'s hourly chart buckets (each a real hour from local midnight, §3.4) end by `hour`:00
-    local time: `hour`, except on the days the clocks change."""
-    midnight = datetime.combine(day, time(0), tzinfo=tz).astimezone(UTC)
-    return int((datetime.combine(day, time(hour), tzinfo=tz).astimezone(UTC) - midnight) // _HOUR)
 
 
 def ranking_order(metric: Metric) -> str:
@@ -355,11 +348,11 @@ class AnalyticsService:
 
     async def _count_until(self, day: date, hour: int, department: Department | None) -> float | None:
         """Conversations created on `day` before `hour`:00, from the day's hourly Total_conversations chart; None
-        when Rocket.Chat answered that day in whole days (the 25-hour day the clocks go back, see `_buckets`),
+        when Rocket.Chat answered that day in whole days (the 25-hour day the clocks go back, see buckets.py),
         which cannot be cut at an hour."""
         read = await self.source.ask(Question("charts_data", "Total_conversations", day, day, _id(department)))
         labels, points = _series(read.value)
-        if _by_day(labels):
+        if by_day(labels):
             return None
         return math.fsum(p or 0.0 for p in points[: hours_before(day, hour, self.tz)])
 
@@ -390,8 +383,9 @@ class AnalyticsService:
         average = None
         if metric.name in PRODUCTIVITY:
             average = _figures(reads[-1].value, "Productivity").number(metric.name) or None  # 00:00:00: no data
-        hourly = rng.start == rng.end and not _by_day(labels)
-        buckets = self._buckets(metric, rng, labels, points, per_bucket, hourly=hourly)
+        hourly = rng.start == rng.end and not by_day(labels)
+        now = self.clock()
+        buckets = named_buckets(metric, rng, labels, points, per_bucket, hourly=hourly, now=now, tz=self.tz)
         return ChartReport(
             metric,
             rng,
@@ -404,44 +398,6 @@ class AnalyticsService:
             hourly,
             average,
         )
-
-    def _buckets(
-        self,
-        metric: Metric,
-        rng: DateRange,
-        labels: list[str],
-        points: list[float | None],
-        conversations: list[float | None] | None,
-        *,
-        hourly: bool,
-    ) -> list[Point]:
-        """Rocket.Chat's buckets as the replies show them. One day is 24 hourly buckets from local midnight in the
-        reporting zone (§3.4), named from their index (Rocket.Chat versions write the hours differently:
-        "12AM-1AM" or "12AM-12AM"); hours that have not begun are left out, not drawn as 0 — unless the server
-        answered "M/D" days for it (`hourly` False): the day the clocks go back has 25 hours, which moment's
-        `diff(..., 'days')` counts as two days, so Rocket.Chat sends two UTC-day buckets. Other ranges have
-        one bucket a day, named from its "M/D" label (it may be a day off the range: buckets follow UTC days);
-        a bucket after today holds nothing yet and is left out. A time metric's bucket without conversations, or
-        reported as 0 (no conversation there has that time yet), is a gap: None."""
-        now = self.clock()
-        midnight = datetime.combine(rng.start, time(0), tzinfo=self.tz).astimezone(UTC)
-        today = now.astimezone(self.tz).date()
-        buckets = []
-        for index, (name, point) in enumerate(zip(labels, points, strict=True)):
-            empty = metric.is_time and (not point or (conversations is not None and not conversations[index]))
-            value = None if empty else point
-            if hourly:
-                start = (midnight + index * _HOUR).astimezone(self.tz)
-                if start > now:
-                    break
-                buckets.append(Point(hour_text(start), value, now < start + _HOUR, hour_tick(start)))
-                continue
-            day = _bucket_day(name, rng)
-            if day is None:  # not "M/D": shown as the server wrote it
-                buckets.append(Point(echo(name, limit=20), value, False, name[:12]))
-            elif day <= today or value:
-                buckets.append(Point(day_text(day), value, day == today, day_tick(day)))
-        return buckets
 
     async def agents(self, metric: Metric, rng: DateRange, department: Department | None) -> AgentsReport:
         agents, counted = await asyncio.gather(
@@ -505,27 +461,6 @@ def _series(body: Json) -> tuple[list[str], list[float | None]]:
     if not isinstance(labels, list) or not isinstance(points, list) or len(labels) != len(points):
         raise InvalidResponse("charts-data answered without matching dataLabels and dataPoints")
     return [str(x) for x in labels], [numeric(p) for p in points]
-
-
-def _by_day(labels: list[str]) -> bool:
-    """Whether a chart's buckets are days ("M/D" labels) rather than hours."""
-    return bool(labels) and all(_MONTH_DAY.fullmatch(label.strip()) for label in labels)
-
-
-def _bucket_day(label: str, rng: DateRange) -> date | None:
-    """The day an "M/D" bucket label stands for: of the years it could be in, the one nearest the range (the
-    label has no year, and a range may cross New Year or sit a day off it)."""
-    found = _MONTH_DAY.fullmatch(label.strip())
-    if found is None:
-        return None
-    middle = rng.start + (rng.end - rng.start) / 2
-    days = []
-    for year in range(rng.start.year - 1, rng.end.year + 2):
-        try:
-            days.append(date(year, int(found[1]), int(found[2])))
-        except ValueError:
-            continue
-    return min(days, key=lambda d: abs((d - middle).days)) if days else None
 
 
 def _count(conversations: Read[list[Json]]) -> int:

@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.analytics.service import baseline, hours_before
+from bot.analytics.buckets import hours_before
+from bot.analytics.service import baseline
 from bot.dates.grammar import parse_range
 
 BERLIN = ZoneInfo("Europe/Berlin")
